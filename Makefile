@@ -1,0 +1,158 @@
+# Makefile - the one entry point: deps, all, test, bench, run, install.
+#
+#   make deps         install the Debian packages Baton needs (as root or via sudo)
+#   make              build batond, batonctl and libbaton into build/
+#   make run          run batond on tcp://127.0.0.1:7400 (private PostgreSQL under var/
+#                     unless BATON_DATABASE_URL is set); Ctrl-C stops both
+#   make test         unit + integration tests (real PostgreSQL, real batond)
+#   make test SAN=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench        Ping through libbaton versus a raw nng echo, same run
+#   make install      install binaries, library and headers under PREFIX
+
+PREFIX  ?= /usr/local
+SAN     ?= 0
+CC      ?= cc
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+OPT     ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else
+BUILD   ?= build
+OPT     ?= -O2 -g
+LDSAN   :=
+endif
+
+GEN      := $(BUILD)/gen
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc -I$(GEN) -I/usr/include/postgresql
+CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread -MMD -MP
+LDFLAGS  += $(LDSAN) -pthread
+LIBS_CLIENT := -lnng -lprotobuf-c -lsodium
+LIBS_SERVER := -lnng -lprotobuf-c -lsodium -lpq
+
+# Debian packages that build, run and test need.
+DEPS_PKGS := build-essential pkg-config libnng-dev libprotobuf-c-dev protobuf-c-compiler \
+             libsodium-dev libpq-dev postgresql postgresql-client libcmocka-dev util-linux procps
+
+PROTOS   := $(wildcard proto/baton/v1/*.proto)
+PB_C     := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
+PB_H     := $(PB_C:.c=.h)
+PB_O     := $(patsubst $(GEN)/%.c,$(BUILD)/obj/gen/%.o,$(PB_C))
+MIGRATIONS := $(sort $(wildcard src/server/sql/[0-9]*.sql))
+
+COMMON_SRC := $(wildcard src/common/*.c)
+SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+CLIENT_SRC := src/client/client.c
+
+COMMON_O := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(COMMON_SRC))
+SERVER_O := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SERVER_SRC)) $(BUILD)/obj/gen/migrations.o
+CLIENT_O := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CLIENT_SRC))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(INTEG_SRC))
+INTEG_HARNESS_O := $(BUILD)/obj/tests/integration/harness.o
+
+BENCH_BIN := $(BUILD)/bench/baton_bench
+
+.PHONY: all deps run test unit integration bench install clean distclean fuzz
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(BUILD)/batond $(BUILD)/batonctl $(BUILD)/libbaton.a
+
+deps:
+	@sh deploy/deps.sh $(DEPS_PKGS)
+
+# --- generated code -------------------------------------------------------
+
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=proto --c_out=$(GEN) $<
+
+$(GEN)/migrations.c: $(MIGRATIONS) src/server/sql/embed.sh
+	@mkdir -p $(GEN)
+	sh src/server/sql/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+# Every object may include generated headers.
+$(BUILD)/obj/%.o: src/%.c | $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: $(GEN)/%.c | $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c | $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/bench/%.o: bench/%.c | $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# --- libraries and programs -----------------------------------------------
+
+$(BUILD)/libbaton.a: $(CLIENT_O) $(COMMON_O) $(PB_O)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libbatond.a: $(SERVER_O) $(COMMON_O) $(PB_O)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/batond: $(BUILD)/obj/server/main.o $(BUILD)/libbatond.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER)
+
+$(BUILD)/batonctl: $(BUILD)/obj/client/batonctl.o $(BUILD)/libbaton.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)
+
+# --- tests ------------------------------------------------------------------
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libbatond.a $(BUILD)/libbaton.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER) -lcmocka
+
+$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_HARNESS_O) $(BUILD)/libbaton.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -lpq -lcmocka
+
+unit: $(UNIT_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN)
+
+integration: all $(INTEG_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh $(INTEG_BIN)
+
+# One summary line for the whole suite ("N passed, N failed").
+test: all $(UNIT_BIN) $(INTEG_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
+
+# --- benchmark, run, install --------------------------------------------------
+
+$(BENCH_BIN): $(BUILD)/obj/bench/baton_bench.o $(BUILD)/libbaton.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)
+
+bench: all $(BENCH_BIN)
+	@BUILD=$(BUILD) sh bench/run.sh
+
+run: all
+	@BUILD=$(BUILD) sh deploy/run-dev.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/baton
+	install -m 0755 $(BUILD)/batond $(BUILD)/batonctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/libbaton.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 include/baton/*.h $(DESTDIR)$(PREFIX)/include/baton/
+
+clean:
+	rm -rf build build-san
+
+# Also removes the private development database under var/.
+distclean: clean
+	@if [ -d var/pg ]; then sh deploy/devdb.sh stop var/pg || true; fi
+	rm -rf var
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,231 @@
+/* config.c - the config table and the parser it drives. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/config.h"
+#include "server/version.h"
+
+typedef enum option_type {
+	OPT_STRING,
+	OPT_INT,
+	OPT_ENUM,
+} option_type;
+
+typedef struct config_option {
+	const char        *name; /* flag without "--" */
+	const char        *env;
+	option_type        type;
+	const char        *default_value;
+	int64_t            min, max; /* OPT_INT bounds */
+	const char *const *choices;  /* OPT_ENUM names; the value is the index */
+	const char        *unit;
+	const char        *help;
+	size_t             offset;
+	size_t             size; /* OPT_STRING: buffer size */
+} config_option;
+
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
+
+#define FIELD(f) offsetof(batond_config, f), sizeof(((batond_config *)0)->f)
+
+static const config_option options[] = {
+	{ "listen", "BATON_LISTEN", OPT_STRING, "tcp://127.0.0.1:7400", 0, 0, NULL, "url",
+	    "Address to serve RPC on (nng URL: tcp://host:port, ipc:///path).", FIELD(listen) },
+	{ "database-url", "BATON_DATABASE_URL", OPT_STRING, "", 0, 0, NULL, "conninfo",
+	    "PostgreSQL connection string (libpq keyword=value or postgresql:// URI). "
+	    "Required; `make run` starts a private cluster and sets it.",
+	    FIELD(database_url) },
+	{ "workers", "BATON_WORKERS", OPT_INT, "8", 1, 256, NULL, "count",
+	    "Worker threads; each owns one nng context and one PostgreSQL connection.",
+	    FIELD(workers) },
+	{ "max-message-bytes", "BATON_MAX_MESSAGE_BYTES", OPT_INT, "4194304", 4096, 67108864, NULL,
+	    "bytes", "Largest request frame accepted (NNG_OPT_RECVMAXSZ); larger ones drop the connection.",
+	    FIELD(max_message_bytes) },
+	{ "max-call-ms", "BATON_MAX_CALL_MS", OPT_INT, "30000", 100, 600000, NULL, "ms",
+	    "Longest a call may run; also bounds the statement timeout when the caller's deadline is later or absent.",
+	    FIELD(max_call_ms) },
+	{ "drain-ms", "BATON_DRAIN_MS", OPT_INT, "500", 0, 60000, NULL, "ms",
+	    "On SIGTERM/SIGINT: how long to keep answering new calls with UNAVAILABLE "
+	    "(Health: NOT_SERVING) before closing; calls already running always finish.",
+	    FIELD(drain_ms) },
+	{ "db-wait-ms", "BATON_DB_WAIT_MS", OPT_INT, "30000", 0, 600000, NULL, "ms",
+	    "At start-up, how long to keep trying to reach the database before giving up.",
+	    FIELD(db_wait_ms) },
+	{ "log-level", "BATON_LOG_LEVEL", OPT_ENUM, "info", 0, 0, log_levels, "level",
+	    "Least severe level logged: error, warn, info (one line per call), debug.",
+	    FIELD(log_level) },
+	{ "log-format", "BATON_LOG_FORMAT", OPT_ENUM, "text", 0, 0, log_formats, "format",
+	    "text (logfmt key=value) or json (one JSON object per line).", FIELD(log_format) },
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+static void choices_text(const config_option *o, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; o->choices[i] != NULL && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "|" : "", o->choices[i]);
+}
+
+static bool set_value(batond_config *cfg, const config_option *o, const char *value,
+    const char *source, char *err, size_t errlen)
+{
+	char *field = (char *)cfg + o->offset;
+
+	switch (o->type) {
+	case OPT_STRING:
+		if (strlen(value) >= o->size) {
+			snprintf(err, errlen, "%s: value for %s is too long (%zu bytes, at most %zu)",
+			    source, o->name, strlen(value), o->size - 1);
+			return false;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return true;
+	case OPT_INT: {
+		char *end;
+		long long v;
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || isspace((unsigned char)value[0])) {
+			snprintf(err, errlen, "%s: %s must be a whole number, not '%s'", source, o->name,
+			    value);
+			return false;
+		}
+		if (v < o->min || v > o->max) {
+			snprintf(err, errlen, "%s: %s must be between %lld and %lld, not '%s'", source,
+			    o->name, (long long)o->min, (long long)o->max, value);
+			return false;
+		}
+		memcpy(field, &(int64_t){ v }, sizeof(int64_t));
+		return true;
+	}
+	case OPT_ENUM:
+		for (int64_t i = 0; o->choices[i] != NULL; i++) {
+			if (strcmp(o->choices[i], value) == 0) {
+				memcpy(field, &i, sizeof(int64_t));
+				return true;
+			}
+		}
+		char list[128];
+		choices_text(o, list, sizeof(list));
+		snprintf(err, errlen, "%s: %s must be one of %s, not '%s'", source, o->name, list, value);
+		return false;
+	}
+	return false;
+}
+
+void config_usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: batond [OPTION]...\n"
+	    "Baton's RPC server: partners claim shifts, own tickets and escalate to leads.\n"
+	    "\n"
+	    "Each option can also be set by its environment variable; a flag wins over\n"
+	    "the variable, the variable over the default.\n"
+	    "\n");
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const config_option *o = &options[i];
+		char arg[160];
+		if (o->type == OPT_ENUM) {
+			char list[128];
+			choices_text(o, list, sizeof(list));
+			snprintf(arg, sizeof(arg), "--%s=%s", o->name, list);
+		} else {
+			snprintf(arg, sizeof(arg), "--%s=%s", o->name, o->unit);
+		}
+		fprintf(out, "  %s\n      %s\n      env %s; default '%s'", arg, o->help, o->env,
+		    o->default_value);
+		if (o->type == OPT_INT)
+			fprintf(out, "; %lld..%lld", (long long)o->min, (long long)o->max);
+		fputc('\n', out);
+	}
+	fprintf(out,
+	    "  --help\n      Print this help and exit.\n"
+	    "  --version\n      Print the version and exit.\n"
+	    "\n"
+	    "Signals: SIGTERM or SIGINT drains (see --drain-ms), finishes running calls and exits 0.\n"
+	    "Exit status: 0 after a clean shutdown, 1 on a start-up failure, 2 on bad options.\n");
+}
+
+void config_markdown(FILE *out)
+{
+	fprintf(out, "| flag | environment | default | range | meaning |\n|---|---|---|---|---|\n");
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const config_option *o = &options[i];
+		char range[128] = "";
+		if (o->type == OPT_INT)
+			snprintf(range, sizeof(range), "%lld..%lld %s", (long long)o->min,
+			    (long long)o->max, o->unit);
+		else if (o->type == OPT_ENUM)
+			choices_text(o, range, sizeof(range));
+		fprintf(out, "| `--%s` | `%s` | `%s` | %s | %s |\n", o->name, o->env, o->default_value,
+		    range, o->help);
+	}
+}
+
+config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
+    char *err, size_t errlen)
+{
+	struct option longopts[N_OPTIONS + 3];
+	char source[96];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (!set_value(cfg, &options[i], options[i].default_value, "default", err, errlen))
+			return CONFIG_ERROR;
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const char *v = getenv(options[i].env);
+		snprintf(source, sizeof(source), "environment %s", options[i].env);
+		if (v != NULL && !set_value(cfg, &options[i], v, source, err, errlen))
+			return CONFIG_ERROR;
+	}
+
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		longopts[i] = (struct option){ options[i].name, required_argument, NULL, (int)i };
+	longopts[N_OPTIONS] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[N_OPTIONS + 1] = (struct option){ "version", no_argument, NULL, 'V' };
+	longopts[N_OPTIONS + 2] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 0; /* full re-initialisation, so config_load can run more than once */
+	opterr = 0;
+	for (;;) {
+		int longindex = -1;
+		int c = getopt_long(argc, argv, ":hV", longopts, &longindex);
+		if (c == -1)
+			break;
+		if (c == 'h') {
+			config_usage(out);
+			return CONFIG_EXIT_OK;
+		}
+		if (c == 'V') {
+			fprintf(out, "batond %s\n", BATON_VERSION);
+			return CONFIG_EXIT_OK;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			snprintf(err, errlen, "%s option '%s'; see batond --help",
+			    c == ':' ? "missing value for" : "unknown", bad != NULL ? bad : "?");
+			return CONFIG_ERROR;
+		}
+		snprintf(source, sizeof(source), "flag --%s", options[c].name);
+		if (!set_value(cfg, &options[c], optarg, source, err, errlen))
+			return CONFIG_ERROR;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'; see batond --help", argv[optind]);
+		return CONFIG_ERROR;
+	}
+	if (cfg->database_url[0] == '\0') {
+		snprintf(err, errlen,
+		    "no database configured: set BATON_DATABASE_URL or --database-url "
+		    "(`make run` starts a private PostgreSQL under var/)");
+		return CONFIG_ERROR;
+	}
+	return CONFIG_RUN;
+}

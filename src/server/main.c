@@ -1,0 +1,154 @@
+/* main.c - batond: load settings, migrate the database, serve until SIGTERM/SIGINT, drain, exit. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/clock.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "server/log.h"
+#include "server/migrate.h"
+#include "server/services.h"
+#include "server/transport.h"
+#include "server/version.h"
+
+/* Waits up to ms for SIGTERM/SIGINT; returns the signal, or 0 on timeout. */
+static int wait_signal(const sigset_t *set, int64_t ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+	int sig;
+
+	if (ms < 0) {
+		while ((sig = sigwaitinfo(set, NULL)) < 0 && errno == EINTR)
+			;
+		return sig < 0 ? 0 : sig;
+	}
+	while ((sig = sigtimedwait(set, NULL, &ts)) < 0 && errno == EINTR)
+		;
+	return sig < 0 ? 0 : sig;
+}
+
+/* Connects and migrates, retrying until db_wait_ms runs out. */
+static baton_status prepare_database(const batond_config *cfg, const sigset_t *signals)
+{
+	uint64_t give_up = clock_monotonic_ns() + (uint64_t)cfg->db_wait_ms * 1000000u;
+	db_conn *c = db_conn_new(cfg->database_url);
+	int schema_version = 0, applied = 0;
+	status_msg m;
+	baton_status s;
+
+	if (c == NULL) {
+		log_error("startup_failed", LOG_S("reason", "out of memory"));
+		return BATON_INTERNAL;
+	}
+	for (int attempt = 1;; attempt++) {
+		if ((s = db_connect(c, &m)) == BATON_OK)
+			break;
+		if (clock_monotonic_ns() >= give_up) {
+			log_error("database_unreachable", LOG_S("reason", m.text),
+			    LOG_I("waited_ms", cfg->db_wait_ms));
+			goto out;
+		}
+		if (attempt == 1)
+			log_warn("database_waiting", LOG_S("reason", m.text));
+		if (wait_signal(signals, 500) != 0) {
+			log_info("stopped_before_start");
+			s = BATON_CANCELLED;
+			goto out;
+		}
+	}
+	PGconn *pg = db_pg(c);
+	log_info("database_connected", LOG_S("host", PQhost(pg)), LOG_S("dbname", PQdb(pg)),
+	    LOG_I("server_version", PQserverVersion(pg)));
+	if ((s = migrate_apply(c, migrations, migrations_count, &schema_version, &applied, &m)) != BATON_OK) {
+		log_error("migration_failed", LOG_S("status", baton_status_str(s)), LOG_S("reason", m.text));
+		goto out;
+	}
+	log_info("schema_ready", LOG_I("schema_version", schema_version), LOG_I("applied_now", applied));
+out:
+	db_conn_free(c);
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	static batond_config cfg;
+	static rpc_server server;
+	const rpc_service_impl *services[] = BATON_SERVICES;
+	transport *t = NULL;
+	char err[512];
+	sigset_t signals;
+	status_msg m;
+	int sig, rc = 1;
+
+	switch (config_load(&cfg, argc, argv, stdout, err, sizeof(err))) {
+	case CONFIG_RUN:
+		break;
+	case CONFIG_EXIT_OK:
+		return 0;
+	case CONFIG_ERROR:
+		fprintf(stderr, "batond: %s\n", err);
+		return 2;
+	}
+	log_setup((log_level)cfg.log_level, (log_format)cfg.log_format);
+
+	/* Block the shutdown signals before any thread exists (nng and the
+	 * workers inherit the mask); only main waits for them. SIGPIPE is
+	 * ignored: a peer that hangs up must not kill the server. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &signals, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		log_error("startup_failed", LOG_S("reason", "cannot set the signal mask"));
+		return 1;
+	}
+	if (sodium_init() < 0) {
+		log_error("startup_failed", LOG_S("reason", "libsodium could not initialise"));
+		return 1;
+	}
+
+	server.max_call_ms = cfg.max_call_ms;
+	server.started_ns = clock_monotonic_ns();
+	atomic_init(&server.draining, false);
+	if (rpc_table_build(&server.table, services, sizeof(services) / sizeof(services[0]), &m) != BATON_OK) {
+		log_error("startup_failed", LOG_S("reason", m.text));
+		return 1;
+	}
+
+	log_info("starting", LOG_S("version", BATON_VERSION), LOG_I("workers", cfg.workers),
+	    LOG_I("methods", (int64_t)server.table.n));
+	switch (prepare_database(&cfg, &signals)) {
+	case BATON_OK:
+		break;
+	case BATON_CANCELLED:
+		rc = 0;
+		goto out;
+	default:
+		goto out;
+	}
+	if (transport_start(&t, &server, &cfg, &m) != BATON_OK) {
+		log_error("startup_failed", LOG_S("reason", m.text));
+		goto out;
+	}
+	log_info("listening", LOG_S("url", cfg.listen));
+
+	sig = wait_signal(&signals, -1);
+	log_info("draining", LOG_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
+	    LOG_I("drain_ms", cfg.drain_ms));
+	atomic_store(&server.draining, true);
+	/* New calls are refused during the drain; a second signal ends it early. */
+	if (cfg.drain_ms > 0 && wait_signal(&signals, cfg.drain_ms) != 0)
+		log_info("drain_cut_short");
+	transport_stop(t);
+	t = NULL;
+	log_info("stopped");
+	rc = 0;
+out:
+	transport_stop(t);
+	rpc_table_free(&server.table);
+	return rc;
+}

@@ -1,0 +1,247 @@
+/* rpc.c - builds the method table and runs one call through it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "server/log.h"
+#include "server/rpc.h"
+
+/* Serialization failures and deadlocks are retried this many times. */
+#define TX_ATTEMPTS 3
+
+static int method_cmp(const void *a, const void *b)
+{
+	return strcmp(((const rpc_method *)a)->path, ((const rpc_method *)b)->path);
+}
+
+baton_status rpc_table_build(rpc_table *t, const rpc_service_impl *const *services, size_t n,
+    status_msg *m)
+{
+	size_t total = 0;
+
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < n; i++)
+		total += services[i]->descriptor->n_methods;
+	if ((t->methods = calloc(total ? total : 1, sizeof(*t->methods))) == NULL)
+		return status_set(m, BATON_INTERNAL, "out of memory building the method table");
+
+	for (size_t i = 0; i < n; i++) {
+		const rpc_service_impl *svc = services[i];
+		const ProtobufCServiceDescriptor *d = svc->descriptor;
+
+		for (size_t k = 0; k < svc->n_methods; k++) {
+			if (protobuf_c_service_descriptor_get_method_by_name(d, svc->methods[k].name) == NULL) {
+				rpc_table_free(t);
+				return status_set(m, BATON_INTERNAL, "service %s has a handler for '%s', "
+				    "which its .proto does not declare", d->name, svc->methods[k].name);
+			}
+		}
+		for (unsigned j = 0; j < d->n_methods; j++) {
+			const ProtobufCMethodDescriptor *md = &d->methods[j];
+			const rpc_method_impl *impl = NULL;
+			for (size_t k = 0; k < svc->n_methods; k++) {
+				if (strcmp(svc->methods[k].name, md->name) != 0)
+					continue;
+				if (impl != NULL) {
+					rpc_table_free(t);
+					return status_set(m, BATON_INTERNAL, "%s.%s has two handlers",
+					    d->name, md->name);
+				}
+				impl = &svc->methods[k];
+			}
+			if (impl == NULL || impl->handler == NULL) {
+				rpc_table_free(t);
+				return status_set(m, BATON_INTERNAL, "%s.%s is declared but has no handler",
+				    d->name, md->name);
+			}
+			rpc_method *rm = &t->methods[t->n++];
+			int len = snprintf(rm->path, sizeof(rm->path), "/%s/%s", d->name, md->name);
+			if (len < 0 || (size_t)len >= sizeof(rm->path)) {
+				rpc_table_free(t);
+				return status_set(m, BATON_INTERNAL, "method name %s.%s is too long",
+				    d->name, md->name);
+			}
+			rm->service = d;
+			rm->desc = md;
+			rm->impl = impl;
+		}
+	}
+	qsort(t->methods, t->n, sizeof(*t->methods), method_cmp);
+	for (size_t i = 1; i < t->n; i++) {
+		if (strcmp(t->methods[i - 1].path, t->methods[i].path) == 0) {
+			status_set(m, BATON_INTERNAL, "method %s is registered twice", t->methods[i].path);
+			rpc_table_free(t);
+			return BATON_INTERNAL;
+		}
+	}
+	return BATON_OK;
+}
+
+const rpc_method *rpc_table_find(const rpc_table *t, const char *path)
+{
+	rpc_method key;
+
+	if (strlen(path) >= sizeof(key.path))
+		return NULL;
+	strcpy(key.path, path);
+	return bsearch(&key, t->methods, t->n, sizeof(*t->methods), method_cmp);
+}
+
+bool rpc_table_has_service(const rpc_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->methods[i].service->name, name) == 0)
+			return true;
+	return false;
+}
+
+void rpc_table_free(rpc_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->methods);
+	t->methods = NULL;
+	t->n = 0;
+}
+
+int64_t rpc_call_remaining_ms(const rpc_call *call)
+{
+	int64_t left = call->deadline_unix_ms - clock_realtime_ms();
+	return left > 0 ? left : 0;
+}
+
+/* A printable copy of a peer-supplied name, for logs and messages. */
+static const char *printable(arena *a, const char *s)
+{
+	size_t n = strnlen(s, 128);
+	char *p = arena_alloc(a, n + 1);
+
+	if (p == NULL)
+		return "?";
+	for (size_t i = 0; i < n; i++)
+		p[i] = (s[i] >= 0x21 && s[i] < 0x7f) ? s[i] : '?';
+	p[n] = '\0';
+	return p;
+}
+
+static baton_status run_handler(rpc_call *call, const ProtobufCMessage *request,
+    ProtobufCMessage *reply)
+{
+	const rpc_method_impl *impl = call->method->impl;
+	baton_status s;
+
+	if (!(impl->flags & RPC_TX))
+		return impl->handler(call, request, reply);
+	if (call->db == NULL)
+		return status_set(&call->status, BATON_UNAVAILABLE, "database unavailable");
+
+	for (int attempt = 1;; attempt++) {
+		if ((s = db_tx_begin(call->db, rpc_call_remaining_ms(call), &call->status)) != BATON_OK)
+			return s;
+		s = impl->handler(call, request, reply);
+		if (s == BATON_OK)
+			s = db_tx_commit(call->db, &call->status);
+		else
+			db_tx_rollback(call->db);
+		if (s != BATON_ABORTED || attempt == TX_ATTEMPTS || rpc_call_remaining_ms(call) == 0)
+			return s;
+		/* Serialization failure or deadlock: nothing was committed, so the
+		 * whole transaction can run again on a fresh reply. */
+		protobuf_c_message_init(call->method->desc->output, reply);
+		status_clear(&call->status);
+	}
+}
+
+void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__ReplyFrame *reply)
+{
+	ProtobufCAllocator *alloc = arena_protobuf(call->arena);
+	Baton__V1__RequestFrame *req;
+	ProtobufCMessage *in = NULL, *out = NULL;
+	const ProtobufCMessageDescriptor *od;
+	baton_status s;
+	int64_t now;
+
+	baton__v1__reply_frame__init(reply);
+	status_clear(&call->status);
+	call->method = NULL;
+	call->method_name = "?";
+	call->request_id_len = 0;
+
+	if ((req = baton__v1__request_frame__unpack(alloc, len, frame)) == NULL) {
+		s = status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "malformed request frame (%zu bytes): not a baton.v1.RequestFrame", len);
+		goto out;
+	}
+	if (req->request_id.len != 0 && req->request_id.len != sizeof(call->request_id)) {
+		s = status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "request_id must be 16 bytes, not %zu", req->request_id.len);
+		goto out;
+	}
+	memcpy(call->request_id, req->request_id.data, req->request_id.len);
+	call->request_id_len = req->request_id.len;
+
+	if ((call->method = rpc_table_find(&call->server->table, req->method)) == NULL) {
+		call->method_name = printable(call->arena, req->method);
+		s = status_set(&call->status, BATON_UNIMPLEMENTED, "unknown method '%s'",
+		    call->method_name);
+		goto out;
+	}
+	call->method_name = call->method->path;
+
+	if (atomic_load_explicit(&call->server->draining, memory_order_relaxed) &&
+	    !(call->method->impl->flags & RPC_DURING_DRAIN)) {
+		s = status_set(&call->status, BATON_UNAVAILABLE,
+		    "server is shutting down; retry on another instance");
+		goto out;
+	}
+
+	now = clock_realtime_ms();
+	if (req->deadline_unix_ms != 0 && req->deadline_unix_ms <= now) {
+		s = status_set(&call->status, BATON_DEADLINE_EXCEEDED,
+		    "deadline passed %lld ms before the call could start",
+		    (long long)(now - req->deadline_unix_ms));
+		goto out;
+	}
+	call->deadline_unix_ms = now + call->server->max_call_ms;
+	if (req->deadline_unix_ms != 0 && req->deadline_unix_ms < call->deadline_unix_ms)
+		call->deadline_unix_ms = req->deadline_unix_ms;
+
+	in = protobuf_c_message_unpack(call->method->desc->input, alloc, req->payload.len,
+	    req->payload.data);
+	if (in == NULL) {
+		s = status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "request payload is not a valid %s", call->method->desc->input->name);
+		goto out;
+	}
+	od = call->method->desc->output;
+	if ((out = arena_alloc(call->arena, od->sizeof_message)) == NULL) {
+		s = status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	protobuf_c_message_init(od, out);
+
+	if ((s = run_handler(call, in, out)) != BATON_OK) {
+		if (call->status.text[0] == '\0')
+			status_set(&call->status, s, "%s failed", call->method_name);
+		goto out;
+	}
+
+	size_t size = protobuf_c_message_get_packed_size(out);
+	uint8_t *buf = arena_alloc(call->arena, size);
+	if (buf == NULL) {
+		s = status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	reply->payload.len = protobuf_c_message_pack(out, buf);
+	reply->payload.data = buf;
+out:
+	call->status.status = s;
+	reply->status = (Baton__V1__StatusCode)s;
+	reply->message = s == BATON_OK ? "" : call->status.text;
+	if (call->request_id_len != 0) {
+		reply->request_id.data = call->request_id;
+		reply->request_id.len = call->request_id_len;
+	}
+	/* Unpacked messages live in the arena: nothing to free here. */
+}

@@ -1,0 +1,108 @@
+/* rpc.h - the method table (built from protobuf-c service descriptors) and the dispatcher. */
+#ifndef BATON_SERVER_RPC_H
+#define BATON_SERVER_RPC_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "baton/v1/wire.pb-c.h"
+#include "common/arena.h"
+#include "common/status_msg.h"
+#include "server/db.h"
+
+typedef struct rpc_call rpc_call;
+
+/*
+ * A handler reads request (already unpacked, of the method's input type)
+ * and fills reply (already initialised, of the output type). Memory for
+ * reply fields comes from call->arena (or points into request). Returns
+ * BATON_OK, or a status with call->status filled by status_set().
+ * Handlers never check roles, deadlines or transactions: the dispatcher
+ * does, from the method's flags.
+ */
+typedef baton_status (*rpc_handler)(rpc_call *call, const ProtobufCMessage *request,
+    ProtobufCMessage *reply);
+
+enum rpc_flags {
+	/* Runs inside one transaction whose statement timeout is the call's
+	 * remaining deadline; committed only if the handler returns OK. */
+	RPC_TX = 1u << 0,
+	/* Still answered while the server drains for shutdown (Health). */
+	RPC_DURING_DRAIN = 1u << 1,
+};
+
+typedef struct rpc_method_impl {
+	const char *name; /* as in the .proto service ("Ping") */
+	rpc_handler handler;
+	unsigned    flags;
+} rpc_method_impl;
+
+/* What each service file exports: its descriptor and its handlers. */
+typedef struct rpc_service_impl {
+	const ProtobufCServiceDescriptor *descriptor;
+	const rpc_method_impl            *methods;
+	size_t                            n_methods;
+} rpc_service_impl;
+
+typedef struct rpc_method {
+	char                             path[160]; /* "/baton.v1.System/Ping" */
+	const ProtobufCServiceDescriptor *service;
+	const ProtobufCMethodDescriptor  *desc;
+	const rpc_method_impl            *impl;
+} rpc_method;
+
+typedef struct rpc_table {
+	rpc_method *methods; /* sorted by path */
+	size_t      n;
+} rpc_table;
+
+/*
+ * Builds the table from services[0..n). Every method a descriptor declares
+ * must have exactly one implementation and every implementation must name
+ * a declared method; otherwise BATON_INTERNAL with the reason (a build
+ * mistake caught at start-up, not at the first call).
+ */
+baton_status rpc_table_build(rpc_table *t, const rpc_service_impl *const *services, size_t n,
+    status_msg *m) __attribute__((warn_unused_result));
+const rpc_method *rpc_table_find(const rpc_table *t, const char *path);
+/* True if name is a service in the table ("baton.v1.System"). */
+bool rpc_table_has_service(const rpc_table *t, const char *name);
+void rpc_table_free(rpc_table *t);
+
+/* State shared by all workers. */
+typedef struct rpc_server {
+	rpc_table   table;
+	atomic_bool draining;
+	int64_t     max_call_ms;
+	uint64_t    started_ns; /* monotonic */
+} rpc_server;
+
+struct rpc_call {
+	rpc_server       *server;
+	db_conn          *db; /* the worker's connection; may be NULL in tests */
+	arena            *arena;
+	const rpc_method *method;       /* NULL if the name was unknown */
+	const char       *method_name;  /* printable, for logs */
+	uint8_t           request_id[16];
+	size_t            request_id_len;
+	int64_t           deadline_unix_ms; /* effective: caller's, capped by max_call_ms */
+	status_msg        status;
+};
+
+/* Milliseconds left before the call's deadline (at least 0). */
+int64_t rpc_call_remaining_ms(const rpc_call *call);
+
+/*
+ * Serves one request frame frame[0..len): unpacks it, finds the method,
+ * checks drain state and deadline, unpacks the payload, runs the handler
+ * (in a transaction if the method says so) and fills *reply, whose fields
+ * live in call->arena. Never fails: every problem becomes a status in the
+ * reply. call must have server, db and arena set.
+ */
+void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__ReplyFrame *reply);
+
+#endif

@@ -1,0 +1,13 @@
+/* services.h - the services batond serves; each file exports just its registration. */
+#ifndef BATON_SERVER_SERVICES_H
+#define BATON_SERVER_SERVICES_H
+
+#include "server/rpc.h"
+
+extern const rpc_service_impl svc_health;
+extern const rpc_service_impl svc_system;
+
+/* All of them, for rpc_table_build(). */
+#define BATON_SERVICES { &svc_health, &svc_system }
+
+#endif
