@@ -57,6 +57,11 @@ INTEG_HARNESS_O := $(BUILD)/obj/tests/integration/harness.o
 
 BENCH_BIN := $(BUILD)/bench/baton_bench
 
+# Fuzz harnesses (tests/fuzz/fuzz_*.c): `make test` replays their corpus with
+# a plain driver; `make fuzz` runs them under libFuzzer (clang).
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRC))
+
 .PHONY: all deps run test unit integration bench install clean distclean fuzz
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -119,6 +124,13 @@ $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_HARNESS
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -lpq -lcmocka
 
+$(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay.o $(BUILD)/libbatond.a $(BUILD)/libbaton.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER)
+
+fuzz: $(PB_C) $(GEN)/migrations.c
+	@BUILD=$(BUILD) sh tests/fuzz/run.sh
+
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN)
 
@@ -126,8 +138,8 @@ integration: all $(INTEG_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh $(INTEG_BIN)
 
 # One summary line for the whole suite ("N passed, N failed").
-test: all $(UNIT_BIN) $(INTEG_BIN)
-	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
+test: all $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN)
 
 # --- benchmark, run, install --------------------------------------------------
 

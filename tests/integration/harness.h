@@ -1,0 +1,74 @@
+/* harness.h - starts and stops the real parts integration tests need: a private PostgreSQL and batond. */
+#ifndef BATON_TESTS_HARNESS_H
+#define BATON_TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A PostgreSQL cluster in a temp folder, unix socket only (deploy/devdb.sh). */
+typedef struct harness_pg {
+	char dir[256];
+	char conninfo[512];
+} harness_pg;
+
+/* Creates and starts a cluster; 0 on success. */
+int harness_pg_start(harness_pg *pg);
+/* Stops it (keeps the data); 0 on success. */
+int harness_pg_stop(harness_pg *pg);
+/* Starts it again after harness_pg_stop; 0 on success. */
+int harness_pg_restart(harness_pg *pg);
+/* Stops it and removes the folder. */
+void harness_pg_destroy(harness_pg *pg);
+/* Runs one SQL statement through libpq on the cluster's database dbname
+ * (NULL = "baton"). Returns the first column of the first row in out (may
+ * be NULL), 0 on success, -1 with the error printed. */
+int harness_sql(const harness_pg *pg, const char *dbname, const char *sql, char *out, size_t outlen);
+/* conninfo of another database on the same cluster. */
+void harness_pg_conninfo_for(const harness_pg *pg, const char *dbname, char *out, size_t len);
+
+/* A batond child process. */
+typedef struct harness_batond {
+	pid_t pid;
+	int   port;
+	char  url[64];
+	char  log_path[320];
+} harness_batond;
+
+/* A loopback TCP port that was free a moment ago. */
+int harness_free_port(void);
+
+/*
+ * Starts $BUILD/batond on 127.0.0.1 on a free port against conninfo, with
+ * extra (NULL-terminated, may be NULL) flags and --log-format=json, logging
+ * to a file in dir. With wait_serving, waits (up to 20 s) until Health says
+ * SERVING. Returns 0 on success.
+ */
+int harness_batond_start(harness_batond *b, const char *dir, const char *conninfo,
+    const char *const *extra, bool wait_serving);
+
+/* Sends sig (SIGTERM normally) and waits up to timeout_ms for the exit.
+ * Returns the exit status (0..255), 128+signal if killed by a signal, or
+ * -1 if it had to be SIGKILLed after the timeout. */
+int harness_batond_stop(harness_batond *b, int sig, int timeout_ms);
+
+/* Waits up to timeout_ms for the process to exit by itself (as
+ * harness_batond_stop, without sending anything first). */
+int harness_batond_wait(harness_batond *b, int timeout_ms);
+
+/* Counts the lines of b's log that contain every one of the NULL-terminated
+ * needles. */
+int harness_log_count(const harness_batond *b, const char *const *needles);
+
+/* Runs a shell command, capturing stdout and stderr (each may be NULL) into
+ * buffers; returns the exit status or -1. */
+int harness_run(const char *cmd, char *out, size_t outlen, char *err, size_t errlen);
+
+/* Path of a built program ("batond", "batonctl") under $BUILD. */
+const char *harness_bin(const char *name);
+
+/* Milliseconds of monotonic time. */
+int64_t harness_now_ms(void);
+void    harness_sleep_ms(int ms);
+
+#endif
