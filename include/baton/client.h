@@ -19,10 +19,10 @@ extern "C" {
  *   one batond URL. It is safe to use from many threads at once: every
  *   call gets its own nng context, so calls run concurrently.
  * - A request is sent at most once. nng's req0 would resend a request
- *   after a timer or after a reconnect; libbaton turns the timer off and,
- *   when the connection that carried a request is lost, fails that call
- *   with BATON_UNAVAILABLE ("connection lost; the call may or may not have
- *   run") instead of letting it go out again. Resending is the caller's
+ *   after a timer or after a reconnect; libbaton turns resending off, so
+ *   when the connection that carried a request is lost the call fails with
+ *   BATON_UNAVAILABLE ("... the call may or may not have run") instead of
+ *   going out again. Resending is the caller's
  *   decision; state-changing methods carry a request id so that a resend
  *   with the same id is answered once (see docs/protocol.md).
  * - Every call has a deadline. It is sent to the server, which refuses

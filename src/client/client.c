@@ -21,26 +21,21 @@
 
 /*
  * One call's nng context and aio. Slots are pooled; a slot whose call
- * failed is destroyed rather than reused, because closing its context is
- * what guarantees nng forgets the request (and never resends it).
+ * failed is destroyed rather than reused, so that nothing of a failed
+ * request can linger in its context.
  */
 typedef struct slot {
 	nng_ctx      ctx;
 	nng_aio     *aio;
-	struct slot *next, *prev; /* free list (next only) or active list */
-	uint64_t     pipe_epoch;  /* connection the request may be on; 0 = none yet */
-	bool         conn_lost;
+	struct slot *next; /* free list */
 } slot;
 
 struct baton_client {
 	nng_socket      sock;
 	int64_t         default_timeout_ms;
 	size_t          max_reply;
-	pthread_mutex_t mtx;         /* guards everything below */
+	pthread_mutex_t mtx; /* guards free_slots */
 	slot           *free_slots;
-	slot           *active;      /* calls in progress */
-	int             pipes;       /* connections up (0 or 1: one dialer) */
-	uint64_t        epoch;       /* bumped for each new connection */
 };
 
 void baton_result_clear(baton_result *res)
@@ -63,47 +58,6 @@ static baton_status fail(baton_result *res, baton_status s, const char *fmt, ...
 	vsnprintf(res->message, sizeof(res->message), fmt, ap);
 	va_end(ap);
 	return s;
-}
-
-static void active_remove(baton_client *c, slot *sl)
-{
-	if (sl->prev != NULL)
-		sl->prev->next = sl->next;
-	else if (c->active == sl)
-		c->active = sl->next;
-	if (sl->next != NULL)
-		sl->next->prev = sl->prev;
-	sl->next = sl->prev = NULL;
-}
-
-/*
- * nng's req0 puts a request whose connection dropped back on its send
- * queue, to go out again on the next connection. We do not allow that:
- * any call that may have gone out on a lost connection is cancelled
- * (which makes req0 drop the request) and reported as UNAVAILABLE.
- * Calls queued while no connection was up go out on the new one.
- */
-static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	baton_client *c = arg;
-	(void)p;
-
-	pthread_mutex_lock(&c->mtx);
-	if (ev == NNG_PIPE_EV_ADD_PRE) {
-		c->pipes++;
-		c->epoch++;
-	} else if (c->pipes > 0) {
-		c->pipes--;
-	}
-	for (slot *sl = c->active; sl != NULL; sl = sl->next) {
-		if (sl->pipe_epoch != 0 && (ev == NNG_PIPE_EV_REM_POST || sl->pipe_epoch != c->epoch)) {
-			sl->conn_lost = true;
-			nng_aio_cancel(sl->aio);
-		} else if (ev == NNG_PIPE_EV_ADD_PRE && sl->pipe_epoch == 0) {
-			sl->pipe_epoch = c->epoch;
-		}
-	}
-	pthread_mutex_unlock(&c->mtx);
 }
 
 baton_status baton_client_open(baton_client **out, const char *url,
@@ -132,13 +86,18 @@ baton_status baton_client_open(baton_client **out, const char *url,
 		free(c);
 		return fail(res, BATON_INTERNAL, "nng_req0_open: %s", nng_strerror(rv));
 	}
-	/* Contexts copy the resend time when opened, so set it first. */
+	/*
+	 * No hidden resends. req0 resends a request after a timer, and after
+	 * a reconnect when the connection it went out on drops. With the
+	 * resend time infinite it does neither: a request whose connection
+	 * drops fails with NNG_ECONNRESET (reported as UNAVAILABLE). Contexts
+	 * copy this setting when opened, so it is set first.
+	 * tests/integration/test_client.c holds this to account.
+	 */
 	if ((rv = nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) != 0 ||
 	    (rv = nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, c->max_reply + 1024)) != 0 ||
 	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 100)) != 0 ||
-	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 2000)) != 0 ||
-	    (rv = nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_PRE, pipe_event, c)) != 0 ||
-	    (rv = nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c)) != 0) {
+	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 2000)) != 0) {
 		fail(res, BATON_INTERNAL, "configuring the socket: %s", nng_strerror(rv));
 		baton_client_close(c);
 		return res->status;
@@ -198,26 +157,20 @@ static slot *slot_get(baton_client *c, int *rv)
 /* Ends a call on sl: reuse it after success, destroy it after failure. */
 static void slot_put(baton_client *c, slot *sl, bool reusable)
 {
-	pthread_mutex_lock(&c->mtx);
-	active_remove(c, sl);
 	if (reusable) {
+		pthread_mutex_lock(&c->mtx);
 		sl->next = c->free_slots;
 		c->free_slots = sl;
+		pthread_mutex_unlock(&c->mtx);
+		return;
 	}
-	pthread_mutex_unlock(&c->mtx);
-	if (!reusable) {
-		nng_ctx_close(sl->ctx);
-		nng_aio_free(sl->aio);
-		free(sl);
-	}
+	nng_ctx_close(sl->ctx);
+	nng_aio_free(sl->aio);
+	free(sl);
 }
 
-static baton_status wait_error(baton_result *res, int rv, bool lost, bool sent, int64_t timeout_ms)
+static baton_status wait_error(baton_result *res, int rv, bool sent, int64_t timeout_ms)
 {
-	if (lost)
-		return fail(res, BATON_UNAVAILABLE, sent
-		    ? "connection to the server was lost while waiting for the reply; the call may or may not have run"
-		    : "connection to the server was lost before the request was sent");
 	switch (rv) {
 	case NNG_ETIMEDOUT:
 		return fail(res, BATON_DEADLINE_EXCEEDED, sent
@@ -226,7 +179,8 @@ static baton_status wait_error(baton_result *res, int rv, bool lost, bool sent, 
 	case NNG_ECLOSED:
 		return fail(res, BATON_CANCELLED, "the client was closed");
 	case NNG_ECONNRESET:
-		return fail(res, BATON_UNAVAILABLE, "connection to the server was reset; the call may or may not have run");
+		return fail(res, BATON_UNAVAILABLE,
+		    "connection to the server was lost while waiting for the reply; the call may or may not have run");
 	default:
 		return fail(res, BATON_UNAVAILABLE, "%s", nng_strerror(rv));
 	}
@@ -272,46 +226,29 @@ baton_status baton_call(baton_client *c, const char *method, const void *request
 	nng_duration wait_ms = (nng_duration)(timeout_ms > 0 ? timeout_ms : c->default_timeout_ms);
 
 	pthread_mutex_lock(&c->mtx);
-	if ((sl = slot_get(c, &rv)) == NULL) {
-		pthread_mutex_unlock(&c->mtx);
+	sl = slot_get(c, &rv);
+	pthread_mutex_unlock(&c->mtx);
+	if (sl == NULL) {
 		nng_msg_free(msg);
 		return fail(res, BATON_INTERNAL, "cannot open a context: %s", nng_strerror(rv));
 	}
-	sl->pipe_epoch = c->pipes > 0 ? c->epoch : 0;
-	sl->conn_lost = false;
-	sl->prev = NULL;
-	sl->next = c->active;
-	if (c->active != NULL)
-		c->active->prev = sl;
-	c->active = sl;
 	nng_aio_set_msg(sl->aio, msg);
 	nng_aio_set_timeout(sl->aio, wait_ms);
 	nng_ctx_send(sl->ctx, sl->aio);
-	pthread_mutex_unlock(&c->mtx);
-
 	nng_aio_wait(sl->aio);
 	if ((rv = nng_aio_result(sl->aio)) != 0) {
 		nng_msg_free(nng_aio_get_msg(sl->aio));
-		s = wait_error(res, rv, sl->conn_lost, false, timeout_ms);
+		s = wait_error(res, rv, false, timeout_ms);
 		slot_put(c, sl, false);
 		return s;
 	}
 
-	pthread_mutex_lock(&c->mtx);
-	if (sl->conn_lost) {
-		pthread_mutex_unlock(&c->mtx);
-		s = wait_error(res, NNG_ECANCELED, true, true, timeout_ms);
-		slot_put(c, sl, false);
-		return s;
-	}
 	int64_t left = deadline - clock_realtime_ms();
 	nng_aio_set_timeout(sl->aio, left > 0 ? (nng_duration)left : wait_ms);
 	nng_ctx_recv(sl->ctx, sl->aio);
-	pthread_mutex_unlock(&c->mtx);
-
 	nng_aio_wait(sl->aio);
 	if ((rv = nng_aio_result(sl->aio)) != 0) {
-		s = wait_error(res, rv, sl->conn_lost, true, timeout_ms);
+		s = wait_error(res, rv, true, timeout_ms);
 		slot_put(c, sl, false);
 		return s;
 	}

@@ -208,7 +208,11 @@ config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
 			return CONFIG_EXIT_OK;
 		}
 		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
+			/* A short option is named by optopt (optind may still point
+			 * inside a cluster like -xV); for a long one optopt is 0 or
+			 * its table index, and the argument itself names it. */
+			char shortopt[3] = { '-', (char)optopt, '\0' };
+			const char *bad = isgraph(optopt) ? shortopt : argv[optind - 1];
 			snprintf(err, errlen, "%s option '%s'; see batond --help",
 			    c == ':' ? "missing value for" : "unknown", bad != NULL ? bad : "?");
 			return CONFIG_ERROR;

@@ -178,7 +178,8 @@ void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__R
 		    "request_id must be 16 bytes, not %zu", req->request_id.len);
 		goto out;
 	}
-	memcpy(call->request_id, req->request_id.data, req->request_id.len);
+	if (req->request_id.len != 0) /* data is NULL when the field is absent */
+		memcpy(call->request_id, req->request_id.data, req->request_id.len);
 	call->request_id_len = req->request_id.len;
 
 	if ((call->method = rpc_table_find(&call->server->table, req->method)) == NULL) {
@@ -197,6 +198,12 @@ void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__R
 	}
 
 	now = clock_realtime_ms();
+	if (req->deadline_unix_ms < 0) {
+		s = status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "deadline_unix_ms must be 0 (none) or a time after 1970, not %lld",
+		    (long long)req->deadline_unix_ms);
+		goto out;
+	}
 	if (req->deadline_unix_ms != 0 && req->deadline_unix_ms <= now) {
 		s = status_set(&call->status, BATON_DEADLINE_EXCEEDED,
 		    "deadline passed %lld ms before the call could start",

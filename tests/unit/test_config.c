@@ -1,0 +1,130 @@
+/* test_config.c - the config table: defaults, environment, flags, bounds, help. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "server/config.h"
+#include "server/log.h"
+
+static const char *const env_names[] = { "BATON_LISTEN", "BATON_DATABASE_URL", "BATON_WORKERS",
+	"BATON_MAX_MESSAGE_BYTES", "BATON_MAX_CALL_MS", "BATON_DRAIN_MS", "BATON_DB_WAIT_MS",
+	"BATON_LOG_LEVEL", "BATON_LOG_FORMAT" };
+
+static int clean_env(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++)
+		unsetenv(env_names[i]);
+	return 0;
+}
+
+typedef struct load_case {
+	const char   *name;
+	const char   *env_name, *env_value; /* one variable, or NULL */
+	const char   *args[4];              /* after argv[0] */
+	config_result want;
+	const char   *err_contains; /* with CONFIG_ERROR */
+} load_case;
+
+static config_result load(const load_case *c, batond_config *cfg, char *err, size_t errlen)
+{
+	char *argv[8] = { "batond" };
+	int argc = 1;
+	FILE *out = fopen("/dev/null", "w");
+	for (int i = 0; i < 4 && c->args[i] != NULL; i++)
+		argv[argc++] = (char *)c->args[i];
+	if (c->env_name != NULL)
+		setenv(c->env_name, c->env_value, 1);
+	config_result r = config_load(cfg, argc, argv, out, err, errlen);
+	fclose(out);
+	clean_env(NULL);
+	return r;
+}
+
+static const load_case cases[] = {
+	{ "defaults need a database", NULL, NULL, { NULL }, CONFIG_ERROR, "no database configured" },
+	{ "flag gives the database", NULL, NULL, { "--database-url=host=/x" }, CONFIG_RUN, NULL },
+	{ "env gives the database", "BATON_DATABASE_URL", "dbname=x", { NULL }, CONFIG_RUN, NULL },
+	{ "bad number quotes value", "BATON_WORKERS", "12abc", { "--database-url=x" }, CONFIG_ERROR, "'12abc'" },
+	{ "bad number names source", "BATON_WORKERS", "12abc", { "--database-url=x" }, CONFIG_ERROR, "environment BATON_WORKERS" },
+	{ "below minimum", NULL, NULL, { "--database-url=x", "--workers=0" }, CONFIG_ERROR, "between 1 and 256" },
+	{ "above maximum", NULL, NULL, { "--database-url=x", "--workers", "257" }, CONFIG_ERROR, "'257'" },
+	{ "bad enum lists choices", NULL, NULL, { "--database-url=x", "--log-level=loud" }, CONFIG_ERROR, "error|warn|info|debug" },
+	{ "unknown flag", NULL, NULL, { "--database-url=x", "--frobnicate" }, CONFIG_ERROR, "unknown option '--frobnicate'" },
+	{ "missing value", NULL, NULL, { "--database-url=x", "--workers" }, CONFIG_ERROR, "missing value for option '--workers'" },
+	{ "stray argument", NULL, NULL, { "--database-url=x", "extra" }, CONFIG_ERROR, "unexpected argument 'extra'" },
+	{ "help", NULL, NULL, { "--help" }, CONFIG_EXIT_OK, NULL },
+	{ "version", NULL, NULL, { "--version" }, CONFIG_EXIT_OK, NULL },
+	{ "huge string refused", "BATON_LISTEN",
+	  "tcp://xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx:1",
+	  { "--database-url=x" }, CONFIG_ERROR, "too long" },
+};
+
+static void case_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		batond_config cfg;
+		char err[512] = "";
+		config_result r = load(&cases[i], &cfg, err, sizeof(err));
+		if (r != cases[i].want || (cases[i].err_contains && strstr(err, cases[i].err_contains) == NULL))
+			fail_msg("case '%s': result %d, error '%s'", cases[i].name, r, err);
+	}
+}
+
+static void defaults_then_env_then_flag(void **state)
+{
+	char *argv[] = { "batond", "--database-url=x", "--workers=3", NULL };
+	batond_config cfg;
+	char err[256];
+	FILE *out = fopen("/dev/null", "w");
+	(void)state;
+
+	assert_int_equal(config_load(&cfg, 2, argv, out, err, sizeof(err)), CONFIG_RUN);
+	assert_string_equal(cfg.listen, "tcp://127.0.0.1:7400");
+	assert_int_equal(cfg.workers, 8);
+	assert_int_equal(cfg.log_level, LOG_INFO);
+	assert_int_equal(cfg.log_format, LOG_FORMAT_TEXT);
+
+	setenv("BATON_WORKERS", "5", 1);
+	setenv("BATON_LOG_FORMAT", "json", 1);
+	assert_int_equal(config_load(&cfg, 2, argv, out, err, sizeof(err)), CONFIG_RUN);
+	assert_int_equal(cfg.workers, 5);
+	assert_int_equal(cfg.log_format, LOG_FORMAT_JSON);
+
+	assert_int_equal(config_load(&cfg, 3, argv, out, err, sizeof(err)), CONFIG_RUN);
+	assert_int_equal(cfg.workers, 3); /* the flag wins */
+	fclose(out);
+	clean_env(NULL);
+}
+
+/* --help is printed from the table: every variable and bound appears. */
+static void help_lists_every_option(void **state)
+{
+	char buf[8192] = "";
+	FILE *out = fmemopen(buf, sizeof(buf) - 1, "w");
+	(void)state;
+	config_usage(out);
+	fclose(out);
+	for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++)
+		assert_non_null(strstr(buf, env_names[i]));
+	assert_non_null(strstr(buf, "--max-message-bytes=bytes"));
+	assert_non_null(strstr(buf, "4096..67108864"));
+	assert_non_null(strstr(buf, "--log-format=text|json"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(case_table, clean_env),
+		cmocka_unit_test_setup(defaults_then_env_then_flag, clean_env),
+		cmocka_unit_test(help_lists_every_option),
+	};
+	return cmocka_run_group_tests_name("unit: config", tests, NULL, NULL);
+}
