@@ -108,6 +108,11 @@ static void check_semantics(const Baton__V1__RequestFrame *req, const Baton__V1_
 			fail("an unknown method must answer UNIMPLEMENTED");
 		return;
 	}
+	if (req->deadline_unix_ms < 0) {
+		if (reply->status != BATON__V1__STATUS_CODE__INVALID_ARGUMENT)
+			fail("a negative deadline must answer INVALID_ARGUMENT");
+		return;
+	}
 	if (req->deadline_unix_ms != 0 && req->deadline_unix_ms <= now_before) {
 		if (reply->status != BATON__V1__STATUS_CODE__DEADLINE_EXCEEDED)
 			fail("a deadline already past must answer DEADLINE_EXCEEDED");
