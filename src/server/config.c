@@ -148,6 +148,7 @@ void config_usage(FILE *out)
 	fprintf(out,
 	    "  --help\n      Print this help and exit.\n"
 	    "  --version\n      Print the version and exit.\n"
+	    "  --config-reference\n      Print this table as Markdown (docs/configuration.md) and exit.\n"
 	    "\n"
 	    "Signals: SIGTERM or SIGINT drains (see --drain-ms), finishes running calls and exits 0.\n"
 	    "Exit status: 0 after a clean shutdown, 1 on a start-up failure, 2 on bad options.\n");
@@ -164,15 +165,18 @@ void config_markdown(FILE *out)
 			    (long long)o->max, o->unit);
 		else if (o->type == OPT_ENUM)
 			choices_text(o, range, sizeof(range));
-		fprintf(out, "| `--%s` | `%s` | `%s` | %s | %s |\n", o->name, o->env, o->default_value,
-		    range, o->help);
+		if (o->default_value[0] == '\0')
+			fprintf(out, "| `--%s` | `%s` | (none) | %s | %s |\n", o->name, o->env, range, o->help);
+		else
+			fprintf(out, "| `--%s` | `%s` | `%s` | %s | %s |\n", o->name, o->env,
+			    o->default_value, range, o->help);
 	}
 }
 
 config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
     char *err, size_t errlen)
 {
-	struct option longopts[N_OPTIONS + 3];
+	struct option longopts[N_OPTIONS + 4];
 	char source[96];
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -190,7 +194,8 @@ config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
 		longopts[i] = (struct option){ options[i].name, required_argument, NULL, (int)i };
 	longopts[N_OPTIONS] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[N_OPTIONS + 1] = (struct option){ "version", no_argument, NULL, 'V' };
-	longopts[N_OPTIONS + 2] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[N_OPTIONS + 2] = (struct option){ "config-reference", no_argument, NULL, 'R' };
+	longopts[N_OPTIONS + 3] = (struct option){ NULL, 0, NULL, 0 };
 
 	optind = 0; /* full re-initialisation, so config_load can run more than once */
 	opterr = 0;
@@ -201,6 +206,10 @@ config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
 			break;
 		if (c == 'h') {
 			config_usage(out);
+			return CONFIG_EXIT_OK;
+		}
+		if (c == 'R') {
+			config_markdown(out);
 			return CONFIG_EXIT_OK;
 		}
 		if (c == 'V') {

@@ -119,12 +119,31 @@ static void help_lists_every_option(void **state)
 	assert_non_null(strstr(buf, "--log-format=text|json"));
 }
 
+/* docs/configuration.md holds exactly what the table generates. */
+static void reference_doc_matches_the_table(void **state)
+{
+	static char doc[65536], table[16384];
+	FILE *f = fopen("docs/configuration.md", "r");
+	(void)state;
+	assert_non_null(f);
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	doc[n] = '\0';
+	fclose(f);
+	FILE *out = fmemopen(table, sizeof(table) - 1, "w");
+	config_markdown(out);
+	fclose(out);
+	if (strstr(doc, table) == NULL)
+		fail_msg("docs/configuration.md is out of date: regenerate its table with "
+		         "`build/batond --config-reference`");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(case_table, clean_env),
 		cmocka_unit_test_setup(defaults_then_env_then_flag, clean_env),
 		cmocka_unit_test(help_lists_every_option),
+		cmocka_unit_test(reference_doc_matches_the_table),
 	};
 	return cmocka_run_group_tests_name("unit: config", tests, NULL, NULL);
 }
