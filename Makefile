@@ -120,9 +120,10 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libbatond.a $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER) -lcmocka
 
-$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_HARNESS_O) $(BUILD)/libbaton.a
+# Integration tests may also use server modules directly (test_db.c).
+$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_HARNESS_O) $(BUILD)/libbatond.a $(BUILD)/libbaton.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -lpq -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER) -lcmocka
 
 $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay.o $(BUILD)/libbatond.a $(BUILD)/libbaton.a
 	@mkdir -p $(dir $@)
