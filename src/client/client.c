@@ -306,6 +306,21 @@ static baton_status call_message(baton_client *c, const char *method, const Prot
 	return s;
 }
 
+/* Unpacks res->payload as a desc message and empties the payload. NULL
+ * (with res failed as INTERNAL) if it does not parse. Caller frees the
+ * message with protobuf_c_message_free_unpacked(msg, NULL). */
+static ProtobufCMessage *reply_take(baton_result *res, const ProtobufCMessageDescriptor *desc)
+{
+	ProtobufCMessage *msg = protobuf_c_message_unpack(desc, NULL, res->payload_len, res->payload);
+
+	free(res->payload);
+	res->payload = NULL;
+	res->payload_len = 0;
+	if (msg == NULL)
+		fail(res, BATON_INTERNAL, "reply is not a %s", desc->name);
+	return msg;
+}
+
 baton_status baton_ping(baton_client *c, const void *data, size_t len, int64_t timeout_ms,
     baton_result *res)
 {
@@ -317,12 +332,8 @@ baton_status baton_ping(baton_client *c, const void *data, size_t len, int64_t t
 	req.payload.len = len;
 	if ((s = call_message(c, "/baton.v1.System/Ping", &req.base, timeout_ms, res)) != BATON_OK)
 		return s;
-	rep = baton__v1__ping_reply__unpack(NULL, res->payload_len, res->payload);
-	free(res->payload);
-	res->payload = NULL;
-	res->payload_len = 0;
-	if (rep == NULL)
-		return fail(res, BATON_INTERNAL, "reply is not a baton.v1.PingReply");
+	if ((rep = (Baton__V1__PingReply *)reply_take(res, &baton__v1__ping_reply__descriptor)) == NULL)
+		return res->status;
 	if (rep->payload.len > 0) {
 		if ((res->payload = malloc(rep->payload.len)) == NULL) {
 			baton__v1__ping_reply__free_unpacked(rep, NULL);
@@ -356,12 +367,9 @@ baton_status baton_health_check(baton_client *c, const char *service, int64_t ti
 	req.service = (char *)(service != NULL ? service : "");
 	if ((s = call_message(c, "/baton.v1.Health/Check", &req.base, timeout_ms, res)) != BATON_OK)
 		return s;
-	rep = baton__v1__health_check_response__unpack(NULL, res->payload_len, res->payload);
-	free(res->payload);
-	res->payload = NULL;
-	res->payload_len = 0;
+	rep = (Baton__V1__HealthCheckResponse *)reply_take(res, &baton__v1__health_check_response__descriptor);
 	if (rep == NULL)
-		return fail(res, BATON_INTERNAL, "reply is not a baton.v1.HealthCheckResponse");
+		return res->status;
 	*serving = rep->status >= 0 && rep->status <= 3 ? (baton_serving)rep->status : BATON_SERVING_UNKNOWN;
 	baton__v1__health_check_response__free_unpacked(rep, NULL);
 	return BATON_OK;
@@ -377,12 +385,8 @@ baton_status baton_server_info_get(baton_client *c, int64_t timeout_ms, baton_se
 	memset(info, 0, sizeof(*info));
 	if ((s = call_message(c, "/baton.v1.System/Info", &req.base, timeout_ms, res)) != BATON_OK)
 		return s;
-	rep = baton__v1__info_reply__unpack(NULL, res->payload_len, res->payload);
-	free(res->payload);
-	res->payload = NULL;
-	res->payload_len = 0;
-	if (rep == NULL)
-		return fail(res, BATON_INTERNAL, "reply is not a baton.v1.InfoReply");
+	if ((rep = (Baton__V1__InfoReply *)reply_take(res, &baton__v1__info_reply__descriptor)) == NULL)
+		return res->status;
 	snprintf(info->server_version, sizeof(info->server_version), "%s", rep->server_version);
 	snprintf(info->database_id, sizeof(info->database_id), "%s", rep->database_id);
 	info->schema_version = rep->schema_version;
