@@ -153,30 +153,24 @@ static baton_status run_handler(rpc_call *call, const ProtobufCMessage *request,
 	}
 }
 
-void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__ReplyFrame *reply)
+Baton__V1__RequestFrame *rpc_frame_read(rpc_call *call, const uint8_t *frame, size_t len)
 {
-	ProtobufCAllocator *alloc = arena_protobuf(call->arena);
 	Baton__V1__RequestFrame *req;
-	ProtobufCMessage *in = NULL, *out = NULL;
-	const ProtobufCMessageDescriptor *od;
-	baton_status s;
-	int64_t now;
 
-	baton__v1__reply_frame__init(reply);
 	status_clear(&call->status);
 	call->method = NULL;
 	call->method_name = "?";
 	call->request_id_len = 0;
 
-	if ((req = baton__v1__request_frame__unpack(alloc, len, frame)) == NULL) {
-		s = status_set(&call->status, BATON_INVALID_ARGUMENT,
+	if ((req = baton__v1__request_frame__unpack(arena_protobuf(call->arena), len, frame)) == NULL) {
+		status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "malformed request frame (%zu bytes): not a baton.v1.RequestFrame", len);
-		goto out;
+		return NULL;
 	}
 	if (req->request_id.len != 0 && req->request_id.len != sizeof(call->request_id)) {
-		s = status_set(&call->status, BATON_INVALID_ARGUMENT,
-		    "request_id must be 16 bytes, not %zu", req->request_id.len);
-		goto out;
+		status_set(&call->status, BATON_INVALID_ARGUMENT, "request_id must be 16 bytes, not %zu",
+		    req->request_id.len);
+		return req;
 	}
 	if (req->request_id.len != 0) /* data is NULL when the field is absent */
 		memcpy(call->request_id, req->request_id.data, req->request_id.len);
@@ -184,11 +178,29 @@ void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__R
 
 	if ((call->method = rpc_table_find(&call->server->table, req->method)) == NULL) {
 		call->method_name = printable(call->arena, req->method);
-		s = status_set(&call->status, BATON_UNIMPLEMENTED, "unknown method '%s'",
-		    call->method_name);
-		goto out;
+		status_set(&call->status, BATON_UNIMPLEMENTED, "unknown method '%s'", call->method_name);
+		return req;
 	}
 	call->method_name = call->method->path;
+	return req;
+}
+
+bool rpc_call_is_inline(const rpc_call *call)
+{
+	return call->status.status != BATON_OK || (call->method->impl->flags & RPC_INLINE);
+}
+
+void rpc_frame_serve(rpc_call *call, const Baton__V1__RequestFrame *req, Baton__V1__ReplyFrame *reply)
+{
+	ProtobufCAllocator *alloc = arena_protobuf(call->arena);
+	ProtobufCMessage *in = NULL, *out = NULL;
+	const ProtobufCMessageDescriptor *od;
+	baton_status s;
+	int64_t now;
+
+	baton__v1__reply_frame__init(reply);
+	if ((s = call->status.status) != BATON_OK)
+		goto out; /* rpc_frame_read found the problem */
 
 	if (atomic_load_explicit(&call->server->draining, memory_order_relaxed) &&
 	    !(call->method->impl->flags & RPC_DURING_DRAIN)) {
@@ -251,4 +263,9 @@ out:
 		reply->request_id.len = call->request_id_len;
 	}
 	/* Unpacked messages live in the arena: nothing to free here. */
+}
+
+void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__ReplyFrame *reply)
+{
+	rpc_frame_serve(call, rpc_frame_read(call, frame, len), reply);
 }

@@ -33,6 +33,9 @@ enum rpc_flags {
 	RPC_TX = 1u << 0,
 	/* Still answered while the server drains for shutdown (Health). */
 	RPC_DURING_DRAIN = 1u << 1,
+	/* Needs no database and never blocks: served on nng's callback thread
+	 * without a hand-off to the worker's thread (Ping). */
+	RPC_INLINE = 1u << 2,
 };
 
 typedef struct rpc_method_impl {
@@ -97,12 +100,26 @@ struct rpc_call {
 int64_t rpc_call_remaining_ms(const rpc_call *call);
 
 /*
- * Serves one request frame frame[0..len): unpacks it, finds the method,
- * checks drain state and deadline, unpacks the payload, runs the handler
- * (in a transaction if the method says so) and fills *reply, whose fields
- * live in call->arena. Never fails: every problem becomes a status in the
- * reply. call must have server, db and arena set.
+ * Serves one request frame frame[0..len): rpc_frame_read() then
+ * rpc_frame_serve(). Never fails: every problem becomes a status in the
+ * reply, whose fields live in call->arena. call must have server, db (may
+ * be NULL) and arena set.
  */
 void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__ReplyFrame *reply);
+
+/*
+ * First half of rpc_dispatch: unpacks the frame into call->arena and finds
+ * its method (call->method, call->request_id). Returns the frame; on a
+ * problem (unreadable frame, bad request id, unknown method) call->status
+ * says what, and rpc_frame_serve() just answers it.
+ */
+Baton__V1__RequestFrame *rpc_frame_read(rpc_call *call, const uint8_t *frame, size_t len);
+
+/* True if the call can be finished on the calling thread: it already
+ * failed, or its method is RPC_INLINE. */
+bool rpc_call_is_inline(const rpc_call *call);
+
+/* Second half: drain state, deadline, payload, handler, reply. */
+void rpc_frame_serve(rpc_call *call, const Baton__V1__RequestFrame *req, Baton__V1__ReplyFrame *reply);
 
 #endif

@@ -42,7 +42,7 @@ static baton_status info(rpc_call *call, const ProtobufCMessage *request, Protob
 }
 
 static const rpc_method_impl methods[] = {
-	{ "Ping", ping, 0 },
+	{ "Ping", ping, RPC_INLINE },
 	{ "Info", info, RPC_TX },
 };
 

@@ -1,4 +1,4 @@
-/* transport.c - rep0 socket, pipe policy and the synchronous worker loop. */
+/* transport.c - rep0 socket, pipe policy and the workers: callback-driven contexts, a thread per worker for database calls. */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,18 +15,44 @@
 /* First arena block per worker: most calls fit without another malloc. */
 #define WORKER_ARENA_BYTES (64 * 1024)
 
+/*
+ * A worker is one nng context driven by aio callbacks, plus a thread that
+ * owns the worker's PostgreSQL connection. A call whose method needs no
+ * database (RPC_INLINE) is served on nng's callback thread; any other is
+ * handed to the worker's thread. One call at a time per worker.
+ *
+ *   RECV --msg--> (inline) ----------------------> SEND --sent--> RECV
+ *            \--> BUSY (worker thread serves it) --/
+ *   RECV/SEND --stopping--> DONE
+ */
+typedef enum worker_state {
+	WORKER_DONE = 0, /* not receiving; transport_stop may free it */
+	WORKER_RECV,     /* a receive is pending on the context */
+	WORKER_BUSY,     /* the worker's thread is serving a call */
+	WORKER_SEND,     /* the reply is being sent */
+} worker_state;
+
 typedef struct worker {
 	transport      *owner;
 	int             index;
+	nng_ctx         ctx;
+	nng_aio        *aio; /* completes on nng's threads: worker_cb */
+	db_conn        *db;  /* used only on the worker's thread */
+	arena           arena;
 	pthread_t       thread;
 	bool            thread_started;
-	nng_ctx         ctx;
-	nng_aio        *aio;
-	db_conn        *db;
-	arena           arena;
-	pthread_mutex_t mtx; /* guards receiving and stop */
-	bool            receiving;
-	bool            stop;
+	pthread_mutex_t mtx; /* guards the fields below */
+	pthread_cond_t  cv;
+	worker_state    state;
+	bool            stopping;    /* finish the current call, then DONE */
+	bool            job;         /* a call waits for the worker's thread */
+	bool            thread_exit;
+	/* The call in progress (owned by whoever the state says). */
+	nng_msg                 *msg;
+	Baton__V1__RequestFrame *req;
+	rpc_call                 call;
+	uint64_t                 t0;
+	char                     peer[64];
 } worker;
 
 struct transport {
@@ -58,51 +84,115 @@ static void peer_address(nng_msg *msg, char *buf, size_t len)
 	}
 }
 
-/* Answers one request; consumes msg whatever happens. */
-static void worker_serve(worker *w, nng_msg *msg)
+/* Starts the next receive, or ends the worker if it is stopping. */
+static void worker_next(worker *w)
 {
-	uint64_t t0 = clock_monotonic_ns();
-	rpc_call call = { .server = w->owner->server, .db = w->db, .arena = &w->arena };
+	pthread_mutex_lock(&w->mtx);
+	if (w->stopping) {
+		w->state = WORKER_DONE;
+		pthread_cond_broadcast(&w->cv);
+	} else {
+		w->state = WORKER_RECV;
+		nng_ctx_recv(w->ctx, w->aio);
+	}
+	pthread_mutex_unlock(&w->mtx);
+}
+
+/* Finishes the call in w and sends its reply (from either thread). */
+static void worker_reply(worker *w)
+{
 	Baton__V1__ReplyFrame reply;
-	char peer[64], rid[33] = "";
-	size_t size;
+	nng_msg *msg = w->msg;
 	int rv;
 
-	peer_address(msg, peer, sizeof(peer));
-	rpc_dispatch(&call, nng_msg_body(msg), nng_msg_len(msg), &reply);
-
+	rpc_frame_serve(&w->call, w->req, &reply);
 	/* Reuse the request message for the reply; rep0 keeps the routing
 	 * header in the context, so only the body changes. */
 	nng_msg_clear(msg);
-	size = baton__v1__reply_frame__get_packed_size(&reply);
-	if ((rv = nng_msg_realloc(msg, size)) != 0) {
+	if ((rv = nng_msg_realloc(msg, baton__v1__reply_frame__get_packed_size(&reply))) != 0) {
 		nng_msg_free(msg);
-		log_error("reply_alloc_failed", LOG_S("method", call.method_name),
+		w->msg = NULL;
+		log_error("reply_alloc_failed", LOG_S("method", w->call.method_name),
 		    LOG_S("error", nng_strerror(rv)));
-		goto out;
+		arena_reset(&w->arena);
+		worker_next(w);
+		return;
 	}
 	baton__v1__reply_frame__pack(&reply, nng_msg_body(msg));
+	pthread_mutex_lock(&w->mtx);
+	w->state = WORKER_SEND;
 	nng_aio_set_msg(w->aio, msg);
 	nng_ctx_send(w->ctx, w->aio);
-	nng_aio_wait(w->aio);
-	if ((rv = nng_aio_result(w->aio)) != 0) {
-		nng_msg_free(msg);
-		log_warn("reply_not_sent", LOG_S("method", call.method_name), LOG_S("peer", peer),
-		    LOG_S("error", nng_strerror(rv)));
-	}
-out:
-	if (log_enabled(LOG_INFO)) {
-		for (size_t i = 0; i < call.request_id_len; i++)
-			snprintf(rid + 2 * i, 3, "%02x", call.request_id[i]);
-		log_info("call", LOG_S("method", call.method_name),
-		    LOG_S("status", baton_status_str(call.status.status)),
-		    LOG_I("duration_us", (clock_monotonic_ns() - t0) / 1000), LOG_S("peer", peer),
-		    LOG_S("request_id", rid),
-		    LOG_S("message", call.status.status == BATON_OK ? NULL : call.status.text));
-	}
-	arena_reset(&w->arena);
+	pthread_mutex_unlock(&w->mtx);
 }
 
+static void worker_log_call(worker *w)
+{
+	char rid[33] = "";
+
+	if (!log_enabled(LOG_INFO))
+		return;
+	for (size_t i = 0; i < w->call.request_id_len; i++)
+		snprintf(rid + 2 * i, 3, "%02x", w->call.request_id[i]);
+	log_info("call", LOG_S("method", w->call.method_name),
+	    LOG_S("status", baton_status_str(w->call.status.status)),
+	    LOG_I("duration_us", (clock_monotonic_ns() - w->t0) / 1000), LOG_S("peer", w->peer),
+	    LOG_S("request_id", rid),
+	    LOG_S("message", w->call.status.status == BATON_OK ? NULL : w->call.status.text));
+}
+
+/* Runs on nng's threads whenever w's receive or send completes. */
+static void worker_cb(void *arg)
+{
+	worker *w = arg;
+	int rv = nng_aio_result(w->aio);
+	worker_state state;
+
+	pthread_mutex_lock(&w->mtx);
+	state = w->state;
+	pthread_mutex_unlock(&w->mtx);
+
+	if (state == WORKER_SEND) {
+		if (rv != 0) {
+			nng_msg_free(nng_aio_get_msg(w->aio));
+			log_warn("reply_not_sent", LOG_S("method", w->call.method_name), LOG_S("peer", w->peer),
+			    LOG_S("error", nng_strerror(rv)));
+		}
+		w->msg = NULL;
+		worker_log_call(w);
+		arena_reset(&w->arena);
+		worker_next(w);
+		return;
+	}
+	/* WORKER_RECV */
+	if (rv != 0) {
+		if (rv != NNG_ECANCELED && rv != NNG_ECLOSED)
+			log_warn("receive_failed", LOG_I("worker", w->index), LOG_S("error", nng_strerror(rv)));
+		if (rv == NNG_ECLOSED) {
+			pthread_mutex_lock(&w->mtx);
+			w->stopping = true;
+			pthread_mutex_unlock(&w->mtx);
+		}
+		worker_next(w); /* cancelled or closed: stopping is set, so DONE */
+		return;
+	}
+	w->msg = nng_aio_get_msg(w->aio);
+	w->t0 = clock_monotonic_ns();
+	peer_address(w->msg, w->peer, sizeof(w->peer));
+	w->call = (rpc_call){ .server = w->owner->server, .db = w->db, .arena = &w->arena };
+	w->req = rpc_frame_read(&w->call, nng_msg_body(w->msg), nng_msg_len(w->msg));
+	if (rpc_call_is_inline(&w->call)) {
+		worker_reply(w);
+		return;
+	}
+	pthread_mutex_lock(&w->mtx);
+	w->state = WORKER_BUSY;
+	w->job = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mtx);
+}
+
+/* The worker's thread: owns the database connection, serves handed calls. */
 static void *worker_main(void *arg)
 {
 	worker *w = arg;
@@ -110,31 +200,17 @@ static void *worker_main(void *arg)
 
 	if (db_connect(w->db, &m) != BATON_OK)
 		log_warn("worker_db_unavailable", LOG_I("worker", w->index), LOG_S("reason", m.text));
-
 	for (;;) {
 		pthread_mutex_lock(&w->mtx);
-		if (w->stop) {
+		while (!w->job && !w->thread_exit)
+			pthread_cond_wait(&w->cv, &w->mtx);
+		if (!w->job) {
 			pthread_mutex_unlock(&w->mtx);
 			break;
 		}
-		w->receiving = true;
-		nng_ctx_recv(w->ctx, w->aio);
+		w->job = false;
 		pthread_mutex_unlock(&w->mtx);
-
-		nng_aio_wait(w->aio);
-
-		pthread_mutex_lock(&w->mtx);
-		w->receiving = false;
-		pthread_mutex_unlock(&w->mtx);
-
-		int rv = nng_aio_result(w->aio);
-		if (rv == 0) {
-			worker_serve(w, nng_aio_get_msg(w->aio));
-			continue;
-		}
-		if (rv == NNG_ECANCELED || rv == NNG_ECLOSED)
-			continue; /* stop is set; the loop head exits */
-		log_warn("receive_failed", LOG_I("worker", w->index), LOG_S("error", nng_strerror(rv)));
+		worker_reply(w);
 	}
 	return NULL;
 }
@@ -178,14 +254,19 @@ baton_status transport_start(transport **out, rpc_server *server, const batond_c
 		worker *w = &t->workers[i];
 		w->owner = t;
 		w->index = i;
-		if ((rv = pthread_mutex_init(&w->mtx, NULL)) != 0) {
+		if (pthread_mutex_init(&w->mtx, NULL) != 0) {
 			status_set(m, BATON_INTERNAL, "pthread_mutex_init failed");
+			goto fail;
+		}
+		if (pthread_cond_init(&w->cv, NULL) != 0) {
+			pthread_mutex_destroy(&w->mtx);
+			status_set(m, BATON_INTERNAL, "pthread_cond_init failed");
 			goto fail;
 		}
 		t->n_workers = i + 1; /* from here transport_stop cleans it up */
 		/* The socket's close also closes its contexts. */
 		if ((rv = nng_ctx_open(&w->ctx, t->sock)) != 0 ||
-		    (rv = nng_aio_alloc(&w->aio, NULL, NULL)) != 0) {
+		    (rv = nng_aio_alloc(&w->aio, worker_cb, w)) != 0) {
 			status_set(m, BATON_INTERNAL, "worker %d: %s", i, nng_strerror(rv));
 			goto fail;
 		}
@@ -203,6 +284,8 @@ baton_status transport_start(transport **out, rpc_server *server, const batond_c
 		}
 		w->thread_started = true;
 	}
+	for (int i = 0; i < t->n_workers; i++)
+		worker_next(&t->workers[i]);
 	if ((rv = nng_listen(t->sock, cfg->listen, NULL, 0)) != 0) {
 		s = (rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP || rv == NNG_EINVAL) ? BATON_INVALID_ARGUMENT
 		                                                                     : BATON_UNAVAILABLE;
@@ -220,26 +303,35 @@ void transport_stop(transport *t)
 {
 	if (t == NULL)
 		return;
-	/* Stop each worker between calls: an idle one has its receive
-	 * cancelled; a busy one finishes, answers and then sees stop. */
+	/* Stop each worker between calls: a receiving one has its receive
+	 * cancelled; a busy one finishes, answers, and then stops. */
 	for (int i = 0; i < t->n_workers; i++) {
 		worker *w = &t->workers[i];
 		pthread_mutex_lock(&w->mtx);
-		w->stop = true;
-		if (w->receiving)
+		w->stopping = true;
+		if (w->state == WORKER_RECV)
 			nng_aio_cancel(w->aio);
 		pthread_mutex_unlock(&w->mtx);
 	}
-	for (int i = 0; i < t->n_workers; i++)
-		if (t->workers[i].thread_started)
-			pthread_join(t->workers[i].thread, NULL);
+	for (int i = 0; i < t->n_workers; i++) {
+		worker *w = &t->workers[i];
+		pthread_mutex_lock(&w->mtx);
+		while (w->state != WORKER_DONE)
+			pthread_cond_wait(&w->cv, &w->mtx);
+		w->thread_exit = true;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mtx);
+		if (w->thread_started)
+			pthread_join(w->thread, NULL);
+	}
 	if (t->sock_open)
 		nng_close(t->sock);
 	for (int i = 0; i < t->n_workers; i++) {
 		worker *w = &t->workers[i];
-		nng_aio_free(w->aio);
+		nng_aio_free(w->aio); /* waits for a callback still returning */
 		db_conn_free(w->db);
 		arena_fini(&w->arena);
+		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mtx);
 	}
 	free(t->workers);

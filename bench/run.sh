@@ -1,0 +1,224 @@
+#!/bin/sh
+# run.sh - `make bench`: Ping through libbaton versus a raw nng req/rep echo, measured in the same run.
+#
+# Starts a private PostgreSQL (fsync off) and batond in a temp folder under /tmp,
+# plus baton_bench's raw nng echo server, all on 127.0.0.1; then, for 32 and 1
+# calls in flight, runs the raw echo client and the Ping client and prints
+# requests/s, p50 and p99 and the ping/raw throughput ratio. Builds nothing.
+#
+# Environment:
+#   BUILD          build folder (default build)
+#   BENCH_SECONDS  measured seconds per run (default 5, 1..60)
+#   BENCH_WARMUP   warm-up seconds per run, not measured (default 1, 0..10)
+#   BENCH_WORKERS  batond --workers (default: batond's own default, 8)
+#   BENCH_PIN      1 = pin each server to CPU 0 and the clients to CPU 1 (taskset)
+#
+# Exit status: 0 if every run completed without failed calls, 1 otherwise.
+set -eu
+
+BUILD=${BUILD:-build}
+SECS=${BENCH_SECONDS:-5}
+WARM=${BENCH_WARMUP:-1}
+WORKERS=${BENCH_WORKERS:-}
+PIN=${BENCH_PIN:-0}
+SIZE=128
+ECHO_CONTEXTS=8
+TARGET=0.80
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+case $SECS in '' | *[!0-9]*) die "BENCH_SECONDS must be a whole number 1..60, not '$SECS'" ;; esac
+if [ "$SECS" -lt 1 ] || [ "$SECS" -gt 60 ]; then
+	die "BENCH_SECONDS must be 1..60, not '$SECS'"
+fi
+case $WARM in '' | *[!0-9]*) die "BENCH_WARMUP must be a whole number 0..10, not '$WARM'" ;; esac
+[ "$WARM" -le 10 ] || die "BENCH_WARMUP must be 0..10, not '$WARM'"
+if [ -n "$WORKERS" ]; then
+	case $WORKERS in *[!0-9]*) die "BENCH_WORKERS must be a whole number, not '$WORKERS'" ;; esac
+fi
+case $PIN in 0 | 1) ;; *) die "BENCH_PIN must be 0 or 1, not '$PIN'" ;; esac
+
+bench=$BUILD/bench/baton_bench
+for f in "$BUILD/batond" "$BUILD/batonctl" "$bench"; do
+	[ -x "$f" ] || die "$f is missing; run 'make bench'"
+done
+
+if [ "$PIN" = 1 ]; then
+	command -v taskset >/dev/null 2>&1 || die "BENCH_PIN=1 needs taskset (util-linux)"
+	[ "$(nproc)" -ge 2 ] || die "BENCH_PIN=1 needs at least 2 CPUs"
+	# Word-split on purpose; taskset execs the program, so $! stays its pid.
+	on_server_cpu="taskset -c 0"
+	on_client_cpu="taskset -c 1"
+else
+	on_server_cpu=
+	on_client_cpu=
+fi
+
+tmp=$(mktemp -d /tmp/baton-bench.XXXXXX)
+# As root, devdb.sh runs PostgreSQL as 'postgres', which must reach $tmp/pg.
+chmod 711 "$tmp"
+batond_pid=
+echo_pid=
+pg_started=0
+
+# Sends SIGTERM to pid and waits up to 10 s for it to exit, then SIGKILL.
+stop_process() {
+	kill -TERM "$1" 2>/dev/null || true
+	n=0
+	while kill -0 "$1" 2>/dev/null && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "bench: process $1 ignored SIGTERM for 10 s; killing it" >&2
+		kill -KILL "$1" 2>/dev/null || true
+	fi
+	wait "$1" 2>/dev/null || true
+}
+
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM
+	[ -n "$batond_pid" ] && stop_process "$batond_pid"
+	[ -n "$echo_pid" ] && stop_process "$echo_pid"
+	if [ "$pg_started" = 1 ]; then
+		sh deploy/devdb.sh stop "$tmp/pg" >/dev/null || echo "bench: could not stop PostgreSQL in $tmp/pg" >&2
+	fi
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A loopback TCP port that is free now (the servers' start-up retries if
+# another program takes it first).
+free_port() {
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+	else
+		od -An -N2 -tu2 /dev/urandom | awk '{ print 20000 + $1 % 40000 }'
+	fi
+}
+
+# ---- PostgreSQL --------------------------------------------------------------
+
+pg_started=1
+conninfo=$(BATON_PG_FAST=1 sh deploy/devdb.sh start "$tmp/pg") || die "could not start PostgreSQL"
+
+# ---- batond ------------------------------------------------------------------
+
+batond_url=
+attempt=0
+while [ -z "$batond_url" ] && [ $attempt -lt 3 ]; do
+	attempt=$((attempt + 1))
+	url=tcp://127.0.0.1:$(free_port)
+	set -- --listen "$url" --database-url "$conninfo" --log-level warn
+	[ -n "$WORKERS" ] && set -- "$@" --workers "$WORKERS"
+	$on_server_cpu "$BUILD/batond" "$@" 2>>"$tmp/batond.log" &
+	batond_pid=$!
+	n=0
+	while [ $n -lt 100 ]; do
+		if "$BUILD/batonctl" --url "$url" --timeout-ms 1000 health >/dev/null 2>&1; then
+			batond_url=$url
+			break
+		fi
+		kill -0 "$batond_pid" 2>/dev/null || break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if [ -z "$batond_url" ]; then
+		stop_process "$batond_pid"
+		batond_pid=
+	fi
+done
+if [ -z "$batond_url" ]; then
+	tail -n 20 "$tmp/batond.log" >&2 || true
+	die "batond did not become healthy"
+fi
+
+# ---- raw echo server ---------------------------------------------------------
+
+# Runs at most this long even if this script is killed without its trap.
+echo_max_s=$((4 * (SECS + WARM) + 120))
+echo_url=
+attempt=0
+while [ -z "$echo_url" ] && [ $attempt -lt 3 ]; do
+	attempt=$((attempt + 1))
+	url=tcp://127.0.0.1:$(free_port)
+	$on_server_cpu "$bench" echo-server -u "$url" -n "$ECHO_CONTEXTS" -t "$echo_max_s" \
+		>"$tmp/echo.out" 2>>"$tmp/echo.log" &
+	echo_pid=$!
+	n=0
+	while [ $n -lt 50 ]; do
+		if grep -q '^listening ' "$tmp/echo.out"; then
+			echo_url=$url
+			break
+		fi
+		kill -0 "$echo_pid" 2>/dev/null || break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if [ -z "$echo_url" ]; then
+		stop_process "$echo_pid"
+		echo_pid=
+	fi
+done
+if [ -z "$echo_url" ]; then
+	tail -n 20 "$tmp/echo.log" >&2 || true
+	die "the echo server did not start"
+fi
+
+# ---- runs --------------------------------------------------------------------
+
+failures=0
+
+# run MODE IN_FLIGHT URL: one client run; its `name: value` lines go to $tmp/MODE-IN_FLIGHT.out.
+run() {
+	out=$tmp/$1-$2.out
+	if $on_client_cpu "$bench" client -m "$1" -u "$3" -c "$2" -d "$SECS" -w "$WARM" -s "$SIZE" \
+		>"$out" 2>"$tmp/$1-$2.err"; then
+		:
+	else
+		failures=$((failures + 1))
+		echo "bench: $1 at $2 in flight: the client reported failures:" >&2
+		sed 's/^/  /' "$tmp/$1-$2.err" >&2
+	fi
+	grep -q '^requests_per_s: ' "$out" || die "$1 at $2 in flight produced no figures"
+}
+
+# value MODE IN_FLIGHT NAME
+value() { sed -n "s/^$3: //p" "$tmp/$1-$2.out"; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+nng_version=$(dpkg-query -W -f='${Version}' libnng1 2>/dev/null || echo unknown)
+echo "baton bench: ${SECS} s per run after ${WARM} s warm-up, ${SIZE}-byte payload, 127.0.0.1 TCP"
+echo "machine: $(nproc) CPUs, kernel $(uname -r), nng $nng_version"
+echo "batond: ${WORKERS:-8 (default)} workers, --log-level warn; raw echo: $ECHO_CONTEXTS contexts; pinned: $([ "$PIN" = 1 ] && echo 'servers CPU 0, clients CPU 1' || echo no)"
+echo
+
+for c in 32 1; do
+	run raw "$c" "$echo_url"
+	run ping "$c" "$batond_url"
+done
+
+printf '%-5s %9s %12s %10s %10s %7s\n' mode in-flight requests/s p50_us p99_us errors
+for c in 32 1; do
+	for m in raw ping; do
+		printf '%-5s %9s %12s %10s %10s %7s\n' "$m" "$c" "$(value $m $c requests_per_s)" \
+			"$(value $m $c p50_us)" "$(value $m $c p99_us)" "$(value $m $c errors)"
+	done
+	printf 'ping/raw requests/s at %s in flight: %s\n' "$c" \
+		"$(ratio "$(value ping $c requests_per_s)" "$(value raw $c requests_per_s)")"
+done
+
+r32=$(ratio "$(value ping 32 requests_per_s)" "$(value raw 32 requests_per_s)")
+verdict=$(awk -v r="$r32" -v t="$TARGET" 'BEGIN { print (r + 0 >= t + 0 && r != "n/a") ? "met" : "NOT met" }')
+echo
+echo "ping/raw throughput at 32 in flight: $r32 (target >= $TARGET: $verdict)"
+
+if [ "$failures" -gt 0 ]; then
+	echo "bench: $failures of 4 runs had failed calls (see the errors column); the figures are not valid" >&2
+	exit 1
+fi
