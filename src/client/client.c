@@ -1,6 +1,7 @@
 /* client.c - libbaton: calls over nng req0 with deadlines and no hidden resends. */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,10 @@ struct baton_client {
 	size_t          max_reply;
 	pthread_mutex_t mtx; /* guards free_slots */
 	slot           *free_slots;
+	/* Request ids are id_prefix (random per client) followed by a counter
+	 * (random start): unique per call without a getrandom() per call. */
+	uint8_t          id_prefix[8];
+	_Atomic uint64_t id_counter;
 };
 
 void baton_result_clear(baton_result *res)
@@ -77,6 +82,10 @@ baton_status baton_client_open(baton_client **out, const char *url,
 	c->default_timeout_ms = opts && opts->default_timeout_ms > 0 ? opts->default_timeout_ms
 	                                                             : DEFAULT_TIMEOUT_MS;
 	c->max_reply = opts && opts->max_reply_bytes > 0 ? opts->max_reply_bytes : DEFAULT_MAX_REPLY;
+	randombytes_buf(c->id_prefix, sizeof(c->id_prefix));
+	uint64_t start;
+	randombytes_buf(&start, sizeof(start));
+	atomic_init(&c->id_counter, start);
 	if (pthread_mutex_init(&c->mtx, NULL) != 0) {
 		free(c);
 		return fail(res, BATON_INTERNAL, "cannot create a mutex");
@@ -205,10 +214,13 @@ baton_status baton_call(baton_client *c, const char *method, const void *request
 	deadline = opts && opts->deadline_unix_ms != 0 ? opts->deadline_unix_ms : now + timeout_ms;
 	if (opts && opts->deadline_unix_ms != 0)
 		timeout_ms = deadline > now ? deadline - now : 0;
-	if (opts && opts->has_request_id)
+	if (opts && opts->has_request_id) {
 		memcpy(res->request_id, opts->request_id, sizeof(res->request_id));
-	else
-		randombytes_buf(res->request_id, sizeof(res->request_id));
+	} else {
+		uint64_t n = atomic_fetch_add_explicit(&c->id_counter, 1, memory_order_relaxed);
+		memcpy(res->request_id, c->id_prefix, sizeof(c->id_prefix));
+		memcpy(res->request_id + sizeof(c->id_prefix), &n, sizeof(n));
+	}
 
 	frame.method = (char *)method;
 	frame.request_id.data = res->request_id;

@@ -52,7 +52,7 @@ typedef struct worker {
 	Baton__V1__RequestFrame *req;
 	rpc_call                 call;
 	uint64_t                 t0;
-	char                     peer[64];
+	nng_pipe                 pipe; /* the caller's connection, for logs */
 } worker;
 
 struct transport {
@@ -63,9 +63,9 @@ struct transport {
 	int         n_workers;
 };
 
-static void peer_address(nng_msg *msg, char *buf, size_t len)
+/* The peer's address, looked up only when a log line needs it. */
+static void peer_address(nng_pipe p, char *buf, size_t len)
 {
-	nng_pipe p = nng_msg_get_pipe(msg);
 	nng_sockaddr sa;
 
 	snprintf(buf, len, "?");
@@ -128,15 +128,16 @@ static void worker_reply(worker *w)
 
 static void worker_log_call(worker *w)
 {
-	char rid[33] = "";
+	char rid[33] = "", peer[64];
 
 	if (!log_enabled(LOG_INFO))
 		return;
+	peer_address(w->pipe, peer, sizeof(peer));
 	for (size_t i = 0; i < w->call.request_id_len; i++)
 		snprintf(rid + 2 * i, 3, "%02x", w->call.request_id[i]);
 	log_info("call", LOG_S("method", w->call.method_name),
 	    LOG_S("status", baton_status_str(w->call.status.status)),
-	    LOG_I("duration_us", (clock_monotonic_ns() - w->t0) / 1000), LOG_S("peer", w->peer),
+	    LOG_I("duration_us", (clock_monotonic_ns() - w->t0) / 1000), LOG_S("peer", peer),
 	    LOG_S("request_id", rid),
 	    LOG_S("message", w->call.status.status == BATON_OK ? NULL : w->call.status.text));
 }
@@ -154,8 +155,10 @@ static void worker_cb(void *arg)
 
 	if (state == WORKER_SEND) {
 		if (rv != 0) {
+			char peer[64];
 			nng_msg_free(nng_aio_get_msg(w->aio));
-			log_warn("reply_not_sent", LOG_S("method", w->call.method_name), LOG_S("peer", w->peer),
+			peer_address(w->pipe, peer, sizeof(peer));
+			log_warn("reply_not_sent", LOG_S("method", w->call.method_name), LOG_S("peer", peer),
 			    LOG_S("error", nng_strerror(rv)));
 		}
 		w->msg = NULL;
@@ -178,7 +181,7 @@ static void worker_cb(void *arg)
 	}
 	w->msg = nng_aio_get_msg(w->aio);
 	w->t0 = clock_monotonic_ns();
-	peer_address(w->msg, w->peer, sizeof(w->peer));
+	w->pipe = nng_msg_get_pipe(w->msg);
 	w->call = (rpc_call){ .server = w->owner->server, .db = w->db, .arena = &w->arena };
 	w->req = rpc_frame_read(&w->call, nng_msg_body(w->msg), nng_msg_len(w->msg));
 	if (rpc_call_is_inline(&w->call)) {

@@ -202,6 +202,39 @@ static void lazy_client_waits_for_a_late_server(void **state)
 	fake_stop(&f);
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* Request ids never repeat: not within a client, not across clients. */
+static void request_ids_are_unique(void **state)
+{
+	enum { CALLS = 500 };
+	static uint8_t ids[2 * CALLS][16];
+	fake_server f = { .script = { ANSWER } };
+	baton_client *c[2];
+	baton_result res;
+	(void)state;
+
+	fake_start(&f, 0);
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(baton_client_open(&c[k], f.url, NULL, &res), BATON_OK);
+	for (int i = 0; i < CALLS; i++) {
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(baton_ping(c[k], "id", 2, 5000, &res), BATON_OK);
+			memcpy(ids[k * CALLS + i], res.request_id, 16);
+			baton_result_clear(&res);
+		}
+	}
+	qsort(ids, 2 * CALLS, 16, id_cmp);
+	for (int i = 1; i < 2 * CALLS; i++)
+		assert_int_not_equal(memcmp(ids[i - 1], ids[i], 16), 0);
+	for (int k = 0; k < 2; k++)
+		baton_client_close(c[k]);
+	fake_stop(&f);
+}
+
 static void bad_urls_are_invalid_or_unavailable(void **state)
 {
 	baton_client *c = NULL;
@@ -223,6 +256,7 @@ int main(void)
 		cmocka_unit_test(calls_in_flight_on_a_dropped_connection_all_fail_once),
 		cmocka_unit_test(unanswered_call_ends_at_its_deadline_and_is_not_resent),
 		cmocka_unit_test(lazy_client_waits_for_a_late_server),
+		cmocka_unit_test(request_ids_are_unique),
 		cmocka_unit_test(bad_urls_are_invalid_or_unavailable),
 	};
 	return cmocka_run_group_tests_name("integration: client library", tests, NULL, NULL);
