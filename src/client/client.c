@@ -127,7 +127,9 @@ void baton_client_close(baton_client *c)
 {
 	if (c == NULL)
 		return;
-	nng_close(c->sock); /* also closes every context */
+	/* Also closes every context. It fails only for a socket already
+	 * closed, which cannot happen here. */
+	(void)nng_close(c->sock);
 	for (slot *sl = c->free_slots, *next; sl != NULL; sl = next) {
 		next = sl->next;
 		nng_aio_free(sl->aio);
@@ -173,7 +175,7 @@ static void slot_put(baton_client *c, slot *sl, bool reusable)
 		pthread_mutex_unlock(&c->mtx);
 		return;
 	}
-	nng_ctx_close(sl->ctx);
+	(void)nng_ctx_close(sl->ctx); /* fails only if already closed with the socket */
 	nng_aio_free(sl->aio);
 	free(sl);
 }

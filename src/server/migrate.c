@@ -11,12 +11,15 @@
 /* Any fixed number; only batond's migrations take this lock. ("baton" in ASCII.) */
 #define MIGRATION_LOCK_KEY "426174306e"
 
-static void checksum_hex(const char *sql, char out[65])
+/* BLAKE2b-256 of sql as hex; -1 if libsodium fails. */
+static int checksum_hex(const char *sql, char out[65])
 {
 	unsigned char hash[32];
 
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)sql, strlen(sql), NULL, 0);
+	if (crypto_generichash(hash, sizeof(hash), (const unsigned char *)sql, strlen(sql), NULL, 0) != 0)
+		return -1;
 	sodium_bin2hex(out, 65, hash, sizeof(hash));
+	return 0;
 }
 
 baton_status migrate_apply(db_conn *c, const migration *list, int count, int *schema_version,
@@ -50,7 +53,10 @@ baton_status migrate_apply(db_conn *c, const migration *list, int count, int *sc
 		char sum[65], version[16];
 		const char *recorded = NULL;
 
-		checksum_hex(mg->sql, sum);
+		if (checksum_hex(mg->sql, sum) != 0) {
+			s = status_set(m, BATON_INTERNAL, "cannot hash migration %04d_%s", mg->version, mg->name);
+			goto out;
+		}
 		for (int r = 0; r < PQntuples(res); r++)
 			if (atoi(PQgetvalue(res, r, 0)) == mg->version)
 				recorded = PQgetvalue(res, r, 1);

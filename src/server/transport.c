@@ -223,8 +223,9 @@ static void pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	transport *t = arg;
 	(void)ev;
+	/* NNG_ECLOSED here means the pipe is gone already: nothing to do. */
 	if (atomic_load(&t->server->draining))
-		nng_pipe_close(p);
+		(void)nng_pipe_close(p);
 }
 
 baton_status transport_start(transport **out, rpc_server *server, const batond_config *cfg,
@@ -327,8 +328,11 @@ void transport_stop(transport *t)
 		if (w->thread_started)
 			pthread_join(w->thread, NULL);
 	}
-	if (t->sock_open)
-		nng_close(t->sock);
+	if (t->sock_open) {
+		int rv = nng_close(t->sock);
+		if (rv != 0)
+			log_warn("socket_close_failed", LOG_S("error", nng_strerror(rv)));
+	}
 	for (int i = 0; i < t->n_workers; i++) {
 		worker *w = &t->workers[i];
 		nng_aio_free(w->aio); /* waits for a callback still returning */
