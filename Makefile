@@ -1,6 +1,7 @@
 # Makefile - the one entry point: deps, all, test, bench, run, install.
 #
-#   make deps         install the Debian packages Baton needs (as root or via sudo)
+#   make deps         install the Debian packages Baton needs (as root or via sudo);
+#                     `make run` and `make test` do this first by themselves
 #   make              build batond, batonctl and libbaton into build/
 #   make run          run batond on tcp://127.0.0.1:7400 (private PostgreSQL under var/
 #                     unless BATON_DATABASE_URL is set); Ctrl-C stops both
@@ -62,7 +63,7 @@ BENCH_BIN := $(BUILD)/bench/baton_bench
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run test unit integration bench install clean distclean fuzz
+.PHONY: all deps run run-built test test-suite unit integration bench install clean distclean fuzz
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -138,8 +139,13 @@ unit: $(UNIT_BIN)
 integration: all $(INTEG_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh $(INTEG_BIN)
 
-# One summary line for the whole suite ("N passed, N failed").
-test: all $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN)
+# `make test` installs missing packages first (quick when all are there), then
+# builds and runs everything; one summary line for the whole suite
+# ("N passed, N failed").
+test: deps
+	@$(MAKE) --no-print-directory test-suite
+
+test-suite: all $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN)
 
 # --- benchmark, run, install --------------------------------------------------
@@ -151,7 +157,10 @@ $(BENCH_BIN): $(BUILD)/obj/bench/baton_bench.o $(BUILD)/libbaton.a
 bench: all $(BENCH_BIN)
 	@BUILD=$(BUILD) sh bench/run.sh
 
-run: all
+run: deps
+	@$(MAKE) --no-print-directory run-built
+
+run-built: all
 	@BUILD=$(BUILD) sh deploy/run-dev.sh
 
 install: all
