@@ -106,68 +106,65 @@ free_port() {
 pg_started=1
 conninfo=$(BATON_PG_FAST=1 sh deploy/devdb.sh start "$tmp/pg") || die "could not start PostgreSQL"
 
+# start_server NAME LAUNCH READY TRIES: up to 3 times, picks a free loopback
+# URL ($url), runs LAUNCH (which starts the server in the background and sets
+# server_pid), and polls READY every 0.1 s, at most TRIES times, until it
+# succeeds. On success sets server_url; a launch that never gets ready is stopped.
+start_server() {
+	server_url=
+	attempt=0
+	while [ -z "$server_url" ] && [ $attempt -lt 3 ]; do
+		attempt=$((attempt + 1))
+		url=tcp://127.0.0.1:$(free_port)
+		"$2"
+		n=0
+		while [ $n -lt "$4" ]; do
+			if "$3"; then
+				server_url=$url
+				break
+			fi
+			kill -0 "$server_pid" 2>/dev/null || break
+			sleep 0.1
+			n=$((n + 1))
+		done
+		if [ -z "$server_url" ]; then
+			stop_process "$server_pid"
+			server_pid=
+		fi
+	done
+	[ -n "$server_url" ] || { tail -n 20 "$tmp/$1.log" >&2 || true; die "$1 did not start"; }
+}
+
 # ---- batond ------------------------------------------------------------------
 
-batond_url=
-attempt=0
-while [ -z "$batond_url" ] && [ $attempt -lt 3 ]; do
-	attempt=$((attempt + 1))
-	url=tcp://127.0.0.1:$(free_port)
+launch_batond() {
 	set -- --listen "$url" --database-url "$conninfo" --log-level warn
 	[ -n "$WORKERS" ] && set -- "$@" --workers "$WORKERS"
 	$on_server_cpu "$BUILD/batond" "$@" 2>>"$tmp/batond.log" &
-	batond_pid=$!
-	n=0
-	while [ $n -lt 100 ]; do
-		if "$BUILD/batonctl" --url "$url" --timeout-ms 1000 health >/dev/null 2>&1; then
-			batond_url=$url
-			break
-		fi
-		kill -0 "$batond_pid" 2>/dev/null || break
-		sleep 0.1
-		n=$((n + 1))
-	done
-	if [ -z "$batond_url" ]; then
-		stop_process "$batond_pid"
-		batond_pid=
-	fi
-done
-if [ -z "$batond_url" ]; then
-	tail -n 20 "$tmp/batond.log" >&2 || true
-	die "batond did not become healthy"
-fi
+	server_pid=$!
+	batond_pid=$server_pid
+}
+batond_ready() { "$BUILD/batonctl" --url "$url" --timeout-ms 1000 health >/dev/null 2>&1; }
+
+start_server batond launch_batond batond_ready 100
+batond_pid=$server_pid
+batond_url=$server_url
 
 # ---- raw echo server ---------------------------------------------------------
 
 # Runs at most this long even if this script is killed without its trap.
 echo_max_s=$((4 * (SECS + WARM) + 120))
-echo_url=
-attempt=0
-while [ -z "$echo_url" ] && [ $attempt -lt 3 ]; do
-	attempt=$((attempt + 1))
-	url=tcp://127.0.0.1:$(free_port)
+launch_echo() {
 	$on_server_cpu "$bench" echo-server -u "$url" -n "$ECHO_CONTEXTS" -t "$echo_max_s" \
 		>"$tmp/echo.out" 2>>"$tmp/echo.log" &
-	echo_pid=$!
-	n=0
-	while [ $n -lt 50 ]; do
-		if grep -q '^listening ' "$tmp/echo.out"; then
-			echo_url=$url
-			break
-		fi
-		kill -0 "$echo_pid" 2>/dev/null || break
-		sleep 0.1
-		n=$((n + 1))
-	done
-	if [ -z "$echo_url" ]; then
-		stop_process "$echo_pid"
-		echo_pid=
-	fi
-done
-if [ -z "$echo_url" ]; then
-	tail -n 20 "$tmp/echo.log" >&2 || true
-	die "the echo server did not start"
-fi
+	server_pid=$!
+	echo_pid=$server_pid
+}
+echo_ready() { grep -q '^listening ' "$tmp/echo.out"; }
+
+start_server echo launch_echo echo_ready 50
+echo_pid=$server_pid
+echo_url=$server_url
 
 # ---- runs --------------------------------------------------------------------
 
