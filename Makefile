@@ -45,16 +45,19 @@ MIGRATIONS := $(sort $(wildcard src/server/sql/[0-9]*.sql))
 COMMON_SRC := $(wildcard src/common/*.c)
 SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
 CLIENT_SRC := src/client/client.c
+CTL_SRC    := src/client/batonctl.c $(wildcard src/client/ctl_*.c)
 
 COMMON_O := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(COMMON_SRC))
 SERVER_O := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SERVER_SRC)) $(BUILD)/obj/gen/migrations.o
 CLIENT_O := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CLIENT_SRC))
+CTL_O    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CTL_SRC))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(INTEG_SRC))
-INTEG_HARNESS_O := $(BUILD)/obj/tests/integration/harness.o
+# Shared by every integration test: harness.c, fixture.c, ... (not test_*.c).
+INTEG_HARNESS_O := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(filter-out tests/integration/test_%.c,$(wildcard tests/integration/*.c)))
 
 BENCH_BIN := $(BUILD)/bench/baton_bench
 
@@ -112,7 +115,7 @@ $(BUILD)/libbatond.a: $(SERVER_O) $(COMMON_O) $(PB_O)
 $(BUILD)/batond: $(BUILD)/obj/server/main.o $(BUILD)/libbatond.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER)
 
-$(BUILD)/batonctl: $(BUILD)/obj/client/batonctl.o $(BUILD)/libbaton.a
+$(BUILD)/batonctl: $(CTL_O) $(BUILD)/libbaton.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)
 
 # --- tests ------------------------------------------------------------------

@@ -53,7 +53,10 @@ start)
 			as_owner test -x "$dir" || die "$owner cannot reach $dir (a parent folder is not searchable by that user)"
 		fi
 		chmod 700 "$data"
-		as_owner "$pgbin/initdb" -D "$data" -U baton --auth=trust -E UTF8 --locale=C.UTF-8 \
+		# The bootstrap superuser is "postgres"; batond connects as "baton", an
+		# ordinary role that owns its database, so that row-level security
+		# (partner isolation) applies to it.
+		as_owner "$pgbin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
 			--no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
 		# Unix socket only; the socket folder is private to this cluster.
 		cat >>"$data/postgresql.conf" <<CONF
@@ -74,7 +77,12 @@ CONF
 			|| { tail -n 20 "$log" >&2 || true; die "PostgreSQL did not start (log: $log)"; }
 	fi
 	if [ "$created" = 1 ]; then
-		as_owner "$pgbin/createdb" -h "$sock" -p 5432 -U baton baton || die "createdb failed"
+		as_owner "$pgbin/psql" -h "$sock" -p 5432 -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
+			-c "CREATE ROLE baton LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB" >/dev/null || die "creating role baton failed"
+		as_owner "$pgbin/createdb" -h "$sock" -p 5432 -U postgres -O baton baton || die "createdb failed"
+	elif as_owner "$pgbin/psql" -h "$sock" -p 5432 -U baton -d baton -Atqc \
+		"SELECT rolsuper FROM pg_roles WHERE rolname = current_user" 2>/dev/null | grep -qx t; then
+		die "the cluster in $dir was made by an older Baton (role baton is a superuser, which batond now refuses); remove it (make distclean) and start again"
 	fi
 	conninfo
 	;;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <baton/keys.h>
 #include <baton/status.h>
 
 #ifdef __cplusplus
@@ -29,6 +30,15 @@ extern "C" {
  *   work whose deadline has passed, and bounds the wait for the reply.
  * - Every function that can fail returns a baton_status and fills a
  *   baton_result with the status and a human-readable message.
+ * - Secure channel (docs/protocol.md): a client opened with a principal's
+ *   key and the server's pinned public key seals every call in a session.
+ *   The session is opened by a handshake on first use and renewed before
+ *   it expires, or when the server no longer knows it (another instance,
+ *   a restart), by itself; a refused renewal (the key was revoked, the
+ *   principal disabled) fails the call with BATON_UNAUTHENTICATED. A
+ *   server that cannot prove the pinned key is refused
+ *   (BATON_UNAUTHENTICATED). Without a key only /baton.v1.Health/Check
+ *   works; it is always sent unsealed, so health checks need no key.
  */
 
 typedef struct baton_client baton_client;
@@ -55,14 +65,19 @@ typedef struct baton_client_options {
 	 * deadline). If false (the default), open fails with
 	 * BATON_UNAVAILABLE when the server cannot be reached. */
 	bool lazy_connect;
+	/* The principal's key pair (copied; the copy is wiped at close) and
+	 * the server's Ed25519 public key to pin (32 bytes). Both or neither. */
+	const baton_key *key;
+	const uint8_t   *server_public_key;
 } baton_client_options;
 
 /*
  * Opens a client for url ("tcp://127.0.0.1:7400", "ipc:///path", ...).
  * opts may be NULL for defaults. On success stores the client in *out and
  * returns BATON_OK; the caller closes it with baton_client_close().
- * Returns BATON_INVALID_ARGUMENT for a bad URL, BATON_UNAVAILABLE when the
- * server cannot be reached, BATON_INTERNAL on resource failures.
+ * Returns BATON_INVALID_ARGUMENT for a bad URL or a key without a server
+ * key, BATON_UNAVAILABLE when the server cannot be reached, BATON_INTERNAL
+ * on resource failures. No handshake happens yet: the first call makes it.
  */
 baton_status baton_client_open(baton_client **out, const char *url,
     const baton_client_options *opts, baton_result *res)
@@ -82,6 +97,10 @@ typedef struct baton_call_options {
 	 * of the same logical call). */
 	bool    has_request_id;
 	uint8_t request_id[16];
+	/* The method changes state: the request is signed with the principal's
+	 * key and must carry a request id (a fresh one unless has_request_id),
+	 * which makes a resend with the same id run at most once. */
+	bool    changes_state;
 } baton_call_options;
 
 /*
@@ -92,7 +111,9 @@ typedef struct baton_call_options {
  * - BATON_DEADLINE_EXCEEDED if no reply came before the deadline;
  * - BATON_UNAVAILABLE if the connection was lost or never made;
  * - BATON_INVALID_ARGUMENT for a bad method name or oversized request;
- * - BATON_INTERNAL for a reply that could not be read.
+ * - BATON_UNAUTHENTICATED when no session could be opened (with the
+ *   server's reason) or the server did not prove the pinned key;
+ * - BATON_INTERNAL for a reply that could not be read or opened.
  */
 baton_status baton_call(baton_client *client, const char *method,
     const void *request, size_t request_len, const baton_call_options *opts,
@@ -133,6 +154,19 @@ typedef struct baton_server_info {
 baton_status baton_server_info_get(baton_client *client, int64_t timeout_ms,
     baton_server_info *info, baton_result *res)
     __attribute__((warn_unused_result));
+
+/* Opens a session now (normally the first call does). Useful to check a
+ * key and the pinned server key. */
+baton_status baton_session_open(baton_client *client, int64_t timeout_ms, baton_result *res)
+    __attribute__((warn_unused_result));
+
+/* Statistics of the client's sessions, for tests and benchmarks. */
+typedef struct baton_session_stats {
+	uint64_t handshakes; /* sessions opened so far */
+	int64_t  expires_unix_ms; /* of the current session; 0 if none */
+} baton_session_stats;
+
+void baton_session_stats_get(baton_client *client, baton_session_stats *stats);
 
 #ifdef __cplusplus
 }

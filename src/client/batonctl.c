@@ -7,34 +7,43 @@
 #include <string.h>
 
 #include <baton/client.h>
+#include <baton/keys.h>
 
+#include "client/ctl.h"
 #include "common/clock.h"
 #include "common/textbuf.h"
 
-#define EXIT_RPC   1 /* the call failed: status and message on stderr */
-#define EXIT_USAGE 2
-
-typedef struct globals {
-	const char *url;
-	int64_t     timeout_ms;
-	bool        json;
-} globals;
+typedef ctl_globals globals;
 
 static const char usage_main[] =
-    "Usage: batonctl [--url URL] [--timeout-ms MS] [--json] VERB [ARGS]\n"
-    "Talks to batond, Baton's RPC server.\n"
+    "Usage: batonctl [OPTIONS] VERB [ARGS]\n"
+    "Talks to batond, Baton's RPC server, over its secure channel.\n"
     "\n"
     "Verbs:\n"
-    "  ping      round trip to the server (no database involved)\n"
-    "  health    is the server serving? (exit 0 only if SERVING)\n"
-    "  info      server version, schema version, database id and clock\n"
+    "  keygen              make a key pair file for a person or integration\n"
+    "  whoami              who the key speaks for, and the session\n"
+    "  org add|list        organizations (the in-house one and partners)\n"
+    "  principal add|list|disable\n"
+    "                      people and integrations of an organization\n"
+    "  key add|revoke|rotate\n"
+    "                      a principal's keys\n"
+    "  ping                round trip to the server (no database involved)\n"
+    "  health              is the server serving? (exit 0 only if SERVING; needs no key)\n"
+    "  info                server version, schema version, database id and clock\n"
     "\n"
     "Options (before the verb):\n"
-    "  --url URL         server address (env BATON_URL; default tcp://127.0.0.1:7400)\n"
-    "  --timeout-ms MS   deadline of each call (env BATON_TIMEOUT_MS; default 5000)\n"
-    "  --json            print results as one JSON object per line\n"
-    "  --help            this help; `batonctl VERB --help` for a verb's\n"
-    "  --version         print the version\n"
+    "  --url URL           server address (env BATON_URL; default tcp://127.0.0.1:7400)\n"
+    "  --key FILE          your key file, from `batonctl keygen` (env BATON_KEY)\n"
+    "  --server-key KEY    the server's public key to pin: ed25519:... or a file holding\n"
+    "                      it, like batond's var/batond.key.pub (env BATON_SERVER_KEY)\n"
+    "  --config FILE       settings file (env BATON_CONFIG; default\n"
+    "                      ~/.config/baton/batonctl.conf if it exists) with lines\n"
+    "                      url = ..., key = ..., server-key = ..., timeout-ms = ...\n"
+    "  --timeout-ms MS     deadline of each call (env BATON_TIMEOUT_MS; default 5000)\n"
+    "  --json              print results as one JSON object per line\n"
+    "  --help              this help; `batonctl VERB --help` for a verb's\n"
+    "  --version           print the version\n"
+    "Flags win over environment variables, which win over the settings file.\n"
     "\n"
     "Exit status: 0 on OK; 1 when a call fails (the status name and message go to\n"
     "stderr, and with --json also to stdout as {\"status\":...,\"message\":...});\n"
@@ -57,9 +66,7 @@ static const char usage_info[] =
     "Usage: batonctl info\n"
     "Prints the server's version, schema version, database id, database clock and uptime.\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
+int ctl_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,7 +78,7 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static bool parse_int(const char *s, long long min, long long max, long long *out)
+bool ctl_parse_int(const char *s, long long min, long long max, long long *out)
 {
 	char *end;
 	errno = 0;
@@ -82,8 +89,7 @@ static bool parse_int(const char *s, long long min, long long max, long long *ou
 	return true;
 }
 
-/* Prints a failed call and returns the exit status for it. */
-static int report_failure(const globals *g, const char *verb, const baton_result *res)
+int ctl_report_failure(const globals *g, const char *verb, const baton_result *res)
 {
 	fprintf(stderr, "batonctl %s: %s: %s\n", verb, baton_status_str(res->status), res->message);
 	if (g->json) {
@@ -98,17 +104,97 @@ static int report_failure(const globals *g, const char *verb, const baton_result
 	return EXIT_RPC;
 }
 
-static baton_client *connect_or_report(const globals *g, const char *verb)
+baton_client *ctl_connect(const globals *g, const char *verb, bool need_key)
 {
 	baton_client_options o = { .default_timeout_ms = g->timeout_ms };
+	uint8_t server_pk[BATON_PUBLIC_KEY_BYTES];
 	baton_client *c = NULL;
 	baton_result res;
+	baton_key key;
+	baton_status s;
 
-	if (baton_client_open(&c, g->url, &o, &res) != BATON_OK) {
-		report_failure(g, verb, &res);
+	memset(&res, 0, sizeof(res));
+	if (need_key && (g->key_file == NULL || g->server_key == NULL)) {
+		res.status = BATON_UNAUTHENTICATED;
+		snprintf(res.message, sizeof(res.message),
+		    "%s needs a key and the server's key: give --key FILE and --server-key KEY "
+		    "(or BATON_KEY / BATON_SERVER_KEY, or a --config file)", verb);
+		ctl_report_failure(g, verb, &res);
+		return NULL;
+	}
+	if (g->key_file != NULL && g->server_key != NULL) {
+		s = baton_key_file_read(g->key_file, &key, res.message, sizeof(res.message));
+		if (s == BATON_OK)
+			s = baton_public_key_load(g->server_key, server_pk, res.message, sizeof(res.message));
+		if (s != BATON_OK) {
+			res.status = s;
+			baton_key_wipe(&key);
+			ctl_report_failure(g, verb, &res);
+			return NULL;
+		}
+		o.key = &key;
+		o.server_public_key = server_pk;
+	}
+	s = baton_client_open(&c, g->url, &o, &res);
+	if (o.key != NULL)
+		baton_key_wipe(&key);
+	if (s != BATON_OK) {
+		ctl_report_failure(g, verb, &res);
 		return NULL;
 	}
 	return c;
+}
+
+int ctl_call(const globals *g, const char *verb, baton_client *c, const char *method,
+    const ProtobufCMessage *msg, bool changes_state, const ProtobufCMessageDescriptor *reply_desc,
+    ProtobufCMessage **reply)
+{
+	baton_call_options o = { .timeout_ms = g->timeout_ms, .changes_state = changes_state };
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint8_t *buf = malloc(len ? len : 1);
+	baton_result res;
+	baton_status s;
+	int rc = 0;
+
+	*reply = NULL;
+	if (buf == NULL)
+		return ctl_usage_error("%s: out of memory", verb);
+	protobuf_c_message_pack(msg, buf);
+	for (int attempt = 1;; attempt++) {
+		s = baton_call(c, method, buf, len, &o, &res);
+		/* The outcome is unknown: send it again under the same request
+		 * id, so the server acts at most once. */
+		if (!changes_state || attempt == 3 || (s != BATON_UNAVAILABLE && s != BATON_DEADLINE_EXCEEDED))
+			break;
+		fprintf(stderr, "batonctl %s: %s (%s); sending again with the same request id\n", verb,
+		    baton_status_str(s), res.message);
+		o.has_request_id = true;
+		memcpy(o.request_id, res.request_id, sizeof(o.request_id));
+		baton_result_clear(&res);
+	}
+	free(buf);
+	if (s != BATON_OK) {
+		rc = ctl_report_failure(g, verb, &res);
+	} else if ((*reply = protobuf_c_message_unpack(reply_desc, NULL, res.payload_len, res.payload)) == NULL) {
+		res.status = BATON_INTERNAL;
+		snprintf(res.message, sizeof(res.message), "the reply is not a %s", reply_desc->name);
+		rc = ctl_report_failure(g, verb, &res);
+	}
+	baton_result_clear(&res);
+	return rc;
+}
+
+void ctl_time(int64_t unix_ms, char *buf, size_t len)
+{
+	time_t secs = (time_t)(unix_ms / 1000);
+	struct tm tm;
+
+	if (unix_ms == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	gmtime_r(&secs, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%MZ", &tm);
 }
 
 static int cmd_ping(const globals *g, int argc, char **argv)
@@ -129,12 +215,12 @@ static int cmd_ping(const globals *g, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+c:s:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			if (!parse_int(optarg, 1, 1000000, &count))
-				return usage_error("ping: --count must be 1..1000000, not '%s'", optarg);
+			if (!ctl_parse_int(optarg, 1, 1000000, &count))
+				return ctl_usage_error("ping: --count must be 1..1000000, not '%s'", optarg);
 			break;
 		case 's':
-			if (!parse_int(optarg, 0, 1048576, &size))
-				return usage_error("ping: --size must be 0..1048576, not '%s'", optarg);
+			if (!ctl_parse_int(optarg, 0, 1048576, &size))
+				return ctl_usage_error("ping: --size must be 0..1048576, not '%s'", optarg);
 			break;
 		case 'p':
 			payload = optarg;
@@ -143,23 +229,23 @@ static int cmd_ping(const globals *g, int argc, char **argv)
 			fputs(usage_ping, stdout);
 			return 0;
 		default:
-			return usage_error("ping: unknown or incomplete option '%s'", argv[optind - 1]);
+			return ctl_usage_error("ping: unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("ping: unexpected argument '%s'", argv[optind]);
+		return ctl_usage_error("ping: unexpected argument '%s'", argv[optind]);
 	if (payload != NULL && size != 0)
-		return usage_error("ping: give --size or --payload, not both");
+		return ctl_usage_error("ping: give --size or --payload, not both");
 	if (payload == NULL) {
 		if ((filled = malloc((size_t)size + 1)) == NULL)
-			return usage_error("ping: out of memory");
+			return ctl_usage_error("ping: out of memory");
 		memset(filled, 'x', (size_t)size);
 		filled[size] = '\0';
 		payload = filled;
 	}
 	size_t len = strlen(payload);
 
-	baton_client *c = connect_or_report(g, "ping");
+	baton_client *c = ctl_connect(g, "ping", true);
 	if (c == NULL) {
 		free(filled);
 		return EXIT_RPC;
@@ -174,7 +260,7 @@ static int cmd_ping(const globals *g, int argc, char **argv)
 			snprintf(res.message, sizeof(res.message), "the echo differs from what was sent");
 		}
 		if (res.status != BATON_OK) {
-			rc = report_failure(g, "ping", &res);
+			rc = ctl_report_failure(g, "ping", &res);
 			baton_result_clear(&res);
 			break;
 		}
@@ -211,17 +297,17 @@ static int cmd_health(const globals *g, int argc, char **argv)
 			fputs(usage_health, stdout);
 			return 0;
 		default:
-			return usage_error("health: unknown or incomplete option '%s'", argv[optind - 1]);
+			return ctl_usage_error("health: unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("health: unexpected argument '%s'", argv[optind]);
+		return ctl_usage_error("health: unexpected argument '%s'", argv[optind]);
 
-	baton_client *c = connect_or_report(g, "health");
+	baton_client *c = ctl_connect(g, "health", false);
 	if (c == NULL)
 		return EXIT_RPC;
 	if (baton_health_check(c, service, g->timeout_ms, &serving, &res) != BATON_OK) {
-		rc = report_failure(g, "health", &res);
+		rc = ctl_report_failure(g, "health", &res);
 	} else {
 		if (g->json)
 			printf("{\"status\":\"OK\",\"serving\":\"%s\"}\n", baton_serving_str(serving));
@@ -245,12 +331,12 @@ static int cmd_info(const globals *g, int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1)
-		return usage_error("info: unexpected argument '%s'", argv[1]);
-	baton_client *c = connect_or_report(g, "info");
+		return ctl_usage_error("info: unexpected argument '%s'", argv[1]);
+	baton_client *c = ctl_connect(g, "info", true);
 	if (c == NULL)
 		return EXIT_RPC;
 	if (baton_server_info_get(c, g->timeout_ms, &info, &res) != BATON_OK) {
-		rc = report_failure(g, "info", &res);
+		rc = ctl_report_failure(g, "info", &res);
 	} else if (g->json) {
 		char line[1024];
 		textbuf t;
@@ -278,37 +364,102 @@ static int cmd_info(const globals *g, int argc, char **argv)
 	return rc;
 }
 
+/* Settings from a file, each value kept in its own buffer. */
+typedef struct file_settings {
+	char url[512], key[512], server_key[512], timeout[32];
+} file_settings;
+
+/*
+ * Reads "name = value" lines ('#' comments, blank lines). A missing file
+ * is fine only when it was not asked for (required false). Returns 0, or
+ * EXIT_USAGE after saying what is wrong.
+ */
+static int read_settings(const char *path, bool required, file_settings *fs)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int n = 0;
+
+	if (f == NULL) {
+		if (!required && errno == ENOENT)
+			return 0;
+		return ctl_usage_error("cannot read settings file %s: %s", path, strerror(errno));
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *name = line, *value, *end;
+		n++;
+		while (*name == ' ' || *name == '\t')
+			name++;
+		if (*name == '#' || *name == '\n' || *name == '\0')
+			continue;
+		if ((value = strchr(name, '=')) == NULL) {
+			fclose(f);
+			return ctl_usage_error("%s:%d: expected 'name = value'", path, n);
+		}
+		for (end = value; end > name && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		for (value++; *value == ' ' || *value == '\t'; value++)
+			;
+		for (end = value + strlen(value); end > value && (end[-1] == '\n' || end[-1] == '\r' ||
+		                                                  end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		char *dst = strcmp(name, "url") == 0 ? fs->url : strcmp(name, "key") == 0 ? fs->key
+		    : strcmp(name, "server-key") == 0 ? fs->server_key : strcmp(name, "timeout-ms") == 0 ? fs->timeout : NULL;
+		if (dst == NULL) {
+			fclose(f);
+			return ctl_usage_error("%s:%d: unknown setting '%s' (url, key, server-key, timeout-ms)", path, n, name);
+		}
+		snprintf(dst, 512, "%s", value);
+	}
+	fclose(f);
+	return 0;
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+	return v != NULL && v[0] != '\0' ? v : fallback;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, 'u' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "server-key", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	globals g = { .url = "tcp://127.0.0.1:7400", .timeout_ms = 5000, .json = false };
-	const char *env;
+	static file_settings fs;
+	const char *flag_url = NULL, *flag_key = NULL, *flag_server_key = NULL, *flag_timeout = NULL;
+	const char *config = NULL, *timeout;
+	char default_config[600];
+	globals g = { .json = false };
 	long long v;
-	int opt;
+	int opt, rc;
 
-	if ((env = getenv("BATON_URL")) != NULL && env[0] != '\0')
-		g.url = env;
-	if ((env = getenv("BATON_TIMEOUT_MS")) != NULL && env[0] != '\0') {
-		if (!parse_int(env, 1, 3600000, &v))
-			return usage_error("BATON_TIMEOUT_MS must be 1..3600000, not '%s'", env);
-		g.timeout_ms = v;
-	}
-	while ((opt = getopt_long(argc, argv, "+u:t:jhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+u:k:s:c:t:jhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'u':
-			g.url = optarg;
+			flag_url = optarg;
+			break;
+		case 'k':
+			flag_key = optarg;
+			break;
+		case 's':
+			flag_server_key = optarg;
+			break;
+		case 'c':
+			config = optarg;
 			break;
 		case 't':
-			if (!parse_int(optarg, 1, 3600000, &v))
-				return usage_error("--timeout-ms must be 1..3600000, not '%s'", optarg);
-			g.timeout_ms = v;
+			flag_timeout = optarg;
 			break;
 		case 'j':
 			g.json = true;
@@ -320,23 +471,47 @@ int main(int argc, char **argv)
 			puts("batonctl 0.1.0");
 			return 0;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return ctl_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
+	/* Settings file, then environment, then flags. */
+	if (config == NULL)
+		config = env_or("BATON_CONFIG", NULL);
+	if (config != NULL) {
+		if ((rc = read_settings(config, true, &fs)) != 0)
+			return rc;
+	} else if (getenv("HOME") != NULL) {
+		snprintf(default_config, sizeof(default_config), "%s/.config/baton/batonctl.conf", getenv("HOME"));
+		if ((rc = read_settings(default_config, false, &fs)) != 0)
+			return rc;
+	}
+	g.url = flag_url ? flag_url : env_or("BATON_URL", fs.url[0] ? fs.url : "tcp://127.0.0.1:7400");
+	g.key_file = flag_key ? flag_key : env_or("BATON_KEY", fs.key[0] ? fs.key : NULL);
+	g.server_key = flag_server_key ? flag_server_key : env_or("BATON_SERVER_KEY", fs.server_key[0] ? fs.server_key : NULL);
+	timeout = flag_timeout ? flag_timeout : env_or("BATON_TIMEOUT_MS", fs.timeout[0] ? fs.timeout : "5000");
+	if (!ctl_parse_int(timeout, 1, 3600000, &v))
+		return ctl_usage_error("timeout-ms must be 1..3600000, not '%s'", timeout);
+	g.timeout_ms = v;
+
 	if (optind >= argc)
-		return usage_error("no verb given");
+		return ctl_usage_error("no verb given");
 	const char *verb = argv[optind];
 	int vargc = argc - optind;
 	char **vargv = argv + optind;
-	if (strcmp(verb, "ping") == 0)
-		return cmd_ping(&g, vargc, vargv);
-	if (strcmp(verb, "health") == 0)
-		return cmd_health(&g, vargc, vargv);
-	if (strcmp(verb, "info") == 0)
-		return cmd_info(&g, vargc, vargv);
+	static const struct {
+		const char *name;
+		int (*run)(const globals *, int, char **);
+	} verbs[] = {
+		{ "ping", cmd_ping }, { "health", cmd_health }, { "info", cmd_info },
+		{ "keygen", ctl_keygen }, { "whoami", ctl_whoami }, { "org", ctl_org },
+		{ "principal", ctl_principal }, { "key", ctl_key },
+	};
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verb, verbs[i].name) == 0)
+			return verbs[i].run(&g, vargc, vargv);
 	if (strcmp(verb, "help") == 0) {
 		fputs(usage_main, stdout);
 		return 0;
 	}
-	return usage_error("unknown verb '%s'", verb);
+	return ctl_usage_error("unknown verb '%s'", verb);
 }

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/arena.h"
 
 struct arena_block {
@@ -99,11 +101,14 @@ void arena_reset(arena *a)
 
 	if (b == NULL)
 		return;
+	/* Calls leave plaintext and request bodies here: wipe what was used. */
 	while (b->next != NULL) {
 		struct arena_block *next = b->next;
+		sodium_memzero(b->data, b->used);
 		free(b);
 		b = next;
 	}
+	sodium_memzero(b->data, b->used);
 	b->used = 0;
 	a->head = b;
 }
@@ -115,6 +120,7 @@ void arena_fini(arena *a)
 	struct arena_block *b = a->head;
 	while (b != NULL) {
 		struct arena_block *next = b->next;
+		sodium_memzero(b->data, b->used);
 		free(b);
 		b = next;
 	}

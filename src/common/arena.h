@@ -32,7 +32,8 @@ void *arena_alloc(arena *a, size_t n) __attribute__((warn_unused_result));
 /* A copy of s[0..n) plus a NUL, or NULL if out of memory. */
 char *arena_strndup(arena *a, const char *s, size_t n);
 
-/* Releases everything allocated since init or the last reset. */
+/* Releases everything allocated since init or the last reset, wiping it
+ * first (plaintext of sealed calls lives here). */
 void arena_reset(arena *a);
 
 /* Frees all memory; a may be NULL or never initialised (zeroed). */

@@ -61,6 +61,30 @@ static const config_option options[] = {
 	    FIELD(log_level) },
 	{ "log-format", "BATON_LOG_FORMAT", OPT_ENUM, "text", 0, 0, log_formats, "format",
 	    "text (logfmt key=value) or json (one JSON object per line).", FIELD(log_format) },
+	{ "key-file", "BATON_KEY_FILE", OPT_STRING, "var/batond.key", 0, 0, NULL, "path",
+	    "The server's Ed25519 identity key file (mode 0600). Created on first start if missing, "
+	    "with its public half beside it (.pub) for clients to pin. Instances behind one address share it.",
+	    FIELD(key_file) },
+	{ "admin-key-file", "BATON_ADMIN_KEY_FILE", OPT_STRING, "var/admin.key", 0, 0, NULL, "path",
+	    "On the first start against an empty database, the first admin's key is created here (mode 0600).",
+	    FIELD(admin_key_file) },
+	{ "session-ttl-s", "BATON_SESSION_TTL_S", OPT_INT, "3600", 1, 86400, NULL, "s",
+	    "How long a secure-channel session lives; clients renew it by themselves.",
+	    FIELD(session_ttl_s) },
+	{ "handshake-window-ms", "BATON_HANDSHAKE_WINDOW_MS", OPT_INT, "60000", 1000, 600000, NULL, "ms",
+	    "Largest difference between a client's handshake time and the server clock.",
+	    FIELD(handshake_window_ms) },
+	{ "handshake-failures-per-minute", "BATON_HANDSHAKE_FAILURES_PER_MINUTE", OPT_INT, "30", 1, 100000,
+	    NULL, "count", "Failed handshakes allowed per peer address and minute; beyond it the peer's "
+	    "handshakes get RESOURCE_EXHAUSTED.", FIELD(handshake_failures_per_minute) },
+	{ "max-sessions", "BATON_MAX_SESSIONS", OPT_INT, "100000", 16, 10000000, NULL, "count",
+	    "Live sessions this instance holds at most.", FIELD(max_sessions) },
+	{ "request-record-hours", "BATON_REQUEST_RECORD_HOURS", OPT_INT, "48", 24, 8760, NULL, "h",
+	    "How long exactly-once records (a state change's request id and reply) are kept.",
+	    FIELD(request_record_hours) },
+	{ "maintenance-ms", "BATON_MAINTENANCE_MS", OPT_INT, "10000", 100, 3600000, NULL, "ms",
+	    "Interval of the housekeeping pass: expired sessions and records, sessions of keys revoked "
+	    "on other instances.", FIELD(maintenance_ms) },
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

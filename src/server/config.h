@@ -16,6 +16,14 @@ typedef struct batond_config {
 	int64_t db_wait_ms;
 	int64_t log_level;  /* log_level */
 	int64_t log_format; /* log_format */
+	char    key_file[512];       /* the server's Ed25519 identity */
+	char    admin_key_file[512]; /* where the first admin key is written */
+	int64_t session_ttl_s;
+	int64_t handshake_window_ms;
+	int64_t handshake_failures_per_minute;
+	int64_t max_sessions;
+	int64_t request_record_hours;
+	int64_t maintenance_ms;
 } batond_config;
 
 typedef enum config_result {

@@ -177,22 +177,62 @@ baton_status db_ping(db_conn *c, status_msg *m)
 	return s;
 }
 
-baton_status db_tx_begin(db_conn *c, int64_t timeout_ms, status_msg *m)
+/* True for the canonical text form of a UUID (as PostgreSQL prints it). */
+static bool uuid_text_ok(const char *s)
 {
-	char sql[96];
+	if (s == NULL || strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+baton_status db_tx_begin_scoped(db_conn *c, int64_t timeout_ms, const db_scope *scope, status_msg *m)
+{
+	char sql[640];
 	baton_status s = BATON_UNAVAILABLE;
+	bool check_key = scope != NULL && scope->key_id != NULL;
 
 	if (timeout_ms < 1)
 		timeout_ms = 1;
-	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %lld", (long long)timeout_ms);
+	if (scope != NULL && ((!scope->all && !uuid_text_ok(scope->org_id)) ||
+	                         (check_key && !uuid_text_ok(scope->key_id))))
+		return status_set(m, BATON_INTERNAL, "transaction scope holds a malformed id");
+	/* The ids are checked UUIDs from our own database, so they can be
+	 * spliced into the text: one round trip for all of it. */
+	if (scope == NULL)
+		snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %lld", (long long)timeout_ms);
+	else
+		snprintf(sql, sizeof(sql),
+		    "BEGIN; SET LOCAL statement_timeout = %lld;"
+		    " SELECT set_config('baton.scope', '%s', true), set_config('baton.org', '%s', true);"
+		    " SELECT %s",
+		    (long long)timeout_ms, scope->all ? "all" : "org", scope->all ? "" : scope->org_id,
+		    check_key ? "EXISTS (SELECT 1 FROM principal_key k JOIN principal p ON p.id = k.principal_id"
+		                " WHERE k.id = '" : "true");
+	if (check_key) {
+		size_t n = strlen(sql);
+		snprintf(sql + n, sizeof(sql) - n,
+		    "%s' AND k.revoked_at IS NULL AND p.disabled_at IS NULL)", scope->key_id);
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((s = db_connect(c, m)) != BATON_OK)
 			return s;
-		/* PQexec, not PQexecParams: two statements in one round trip. */
+		/* PQexec, not PQexecParams: several statements in one round trip;
+		 * the result is the last one's. */
 		PGresult *res = PQexec(c->pg, sql);
-		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
+		ExecStatusType want = scope == NULL ? PGRES_COMMAND_OK : PGRES_TUPLES_OK;
+		if (res != NULL && PQresultStatus(res) == want) {
+			bool live = scope == NULL || strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 			PQclear(res);
-			return BATON_OK;
+			if (live)
+				return BATON_OK;
+			db_tx_rollback(c);
+			return status_set(m, BATON_UNAUTHENTICATED,
+			    "the session's key was revoked or its principal disabled");
 		}
 		s = db_result_status(c, res, m);
 		PQclear(res);
@@ -202,6 +242,11 @@ baton_status db_tx_begin(db_conn *c, int64_t timeout_ms, status_msg *m)
 		}
 	}
 	return s;
+}
+
+baton_status db_tx_begin(db_conn *c, int64_t timeout_ms, status_msg *m)
+{
+	return db_tx_begin_scoped(c, timeout_ms, NULL, m);
 }
 
 baton_status db_tx_commit(db_conn *c, status_msg *m)

@@ -38,6 +38,22 @@ baton_status db_ping(db_conn *c, status_msg *m) __attribute__((warn_unused_resul
 baton_status db_tx_begin(db_conn *c, int64_t timeout_ms, status_msg *m)
     __attribute__((warn_unused_result));
 
+/* Whose transaction it is; row-level security (0002_identity.sql) reads it. */
+typedef struct db_scope {
+	bool        all;    /* in-house principal or batond itself: every row */
+	const char *org_id; /* otherwise: only this organization's rows (UUID text) */
+	const char *key_id; /* if not NULL, the key must still be valid (UUID text) */
+} db_scope;
+
+/*
+ * db_tx_begin(), then sets the scope for row-level security and, when
+ * scope->key_id is set, checks in the same round trip that the key is not
+ * revoked and its principal not disabled (BATON_UNAUTHENTICATED, with the
+ * transaction rolled back, if it is). scope NULL is db_tx_begin().
+ */
+baton_status db_tx_begin_scoped(db_conn *c, int64_t timeout_ms, const db_scope *scope,
+    status_msg *m) __attribute__((warn_unused_result));
+
 /* Commits; on failure the transaction is gone and the status says why. */
 baton_status db_tx_commit(db_conn *c, status_msg *m) __attribute__((warn_unused_result));
 

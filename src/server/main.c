@@ -8,9 +8,11 @@
 #include <sodium.h>
 
 #include "common/clock.h"
+#include "server/bootstrap.h"
 #include "server/config.h"
 #include "server/db.h"
 #include "server/log.h"
+#include "server/maint.h"
 #include "server/migrate.h"
 #include "server/services.h"
 #include "server/transport.h"
@@ -30,6 +32,27 @@ static int wait_signal(const sigset_t *set, int64_t ms)
 	while ((sig = sigtimedwait(set, NULL, &ts)) < 0 && errno == EINTR)
 		;
 	return sig < 0 ? 0 : sig;
+}
+
+/* Row-level security is how the database keeps partners apart; a role that
+ * bypasses it would silently turn that off. */
+static baton_status check_role(db_conn *c, status_msg *m)
+{
+	PGresult *res;
+	baton_status s;
+
+	s = db_exec(c, &res, "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+	    0, NULL, m);
+	if (s != BATON_OK)
+		return s;
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+		s = status_set(m, BATON_FAILED_PRECONDITION,
+		    "database role '%s' is a superuser or has BYPASSRLS, so row-level security (partner "
+		    "isolation) would not apply; connect as an ordinary role that owns the database",
+		    PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	return s;
 }
 
 /* Connects and migrates, retrying until db_wait_ms runs out. */
@@ -64,11 +87,25 @@ static baton_status prepare_database(const batond_config *cfg, const sigset_t *s
 	PGconn *pg = db_pg(c);
 	log_info("database_connected", LOG_S("host", PQhost(pg)), LOG_S("dbname", PQdb(pg)),
 	    LOG_I("server_version", PQserverVersion(pg)));
+	if ((s = check_role(c, &m)) != BATON_OK) {
+		log_error("database_role_refused", LOG_S("reason", m.text));
+		goto out;
+	}
 	if ((s = migrate_apply(c, migrations, migrations_count, &schema_version, &applied, &m)) != BATON_OK) {
 		log_error("migration_failed", LOG_S("status", baton_status_str(s)), LOG_S("reason", m.text));
 		goto out;
 	}
 	log_info("schema_ready", LOG_I("schema_version", schema_version), LOG_I("applied_now", applied));
+	bool created;
+	char admin_pub[BATON_PUBLIC_KEY_TEXT];
+	if ((s = bootstrap_admin(c, cfg->admin_key_file, &created, admin_pub, &m)) != BATON_OK) {
+		log_error("bootstrap_failed", LOG_S("reason", m.text));
+		goto out;
+	}
+	if (created)
+		log_info("bootstrap_admin_created", LOG_S("handle", "admin"), LOG_S("key_file", cfg->admin_key_file),
+		    LOG_S("public_key", admin_pub),
+		    LOG_S("next", "use this key file with batonctl --key, then register people and partners"));
 out:
 	db_conn_free(c);
 	return s;
@@ -80,6 +117,10 @@ int main(int argc, char **argv)
 	static rpc_server server;
 	const rpc_service_impl *services[] = BATON_SERVICES;
 	transport *t = NULL;
+	maint *mt = NULL;
+	baton_key key;
+	bool key_created;
+	char pub[BATON_PUBLIC_KEY_TEXT];
 	char err[512];
 	sigset_t signals;
 	status_msg m;
@@ -111,12 +152,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (bootstrap_server_key(cfg.key_file, &key, &key_created, &m) != BATON_OK) {
+		log_error("startup_failed", LOG_S("reason", m.text));
+		return 1;
+	}
+	memcpy(server.public_key, key.public_key, sizeof(server.public_key));
+	memcpy(server.secret_key, key.secret_key, sizeof(server.secret_key));
+	baton_key_wipe(&key);
+	baton_public_key_format(server.public_key, pub);
+	log_info(key_created ? "server_key_created" : "server_key_loaded", LOG_S("key_file", cfg.key_file),
+	    LOG_S("public_key", pub));
+	server.session_ttl_ms = cfg.session_ttl_s * 1000;
+	server.handshake_window_ms = cfg.handshake_window_ms;
+	if ((server.sessions = session_store_new((size_t)cfg.max_sessions)) == NULL ||
+	    (server.handshake_limit = ratelimit_new(cfg.handshake_failures_per_minute)) == NULL) {
+		log_error("startup_failed", LOG_S("reason", "out of memory"));
+		goto out;
+	}
 	server.max_call_ms = cfg.max_call_ms;
 	server.started_ns = clock_monotonic_ns();
 	atomic_init(&server.draining, false);
 	if (rpc_table_build(&server.table, services, sizeof(services) / sizeof(services[0]), &m) != BATON_OK) {
 		log_error("startup_failed", LOG_S("reason", m.text));
-		return 1;
+		goto out;
 	}
 
 	log_info("starting", LOG_S("version", BATON_VERSION), LOG_I("workers", cfg.workers),
@@ -130,7 +188,8 @@ int main(int argc, char **argv)
 	default:
 		goto out;
 	}
-	if (transport_start(&t, &server, &cfg, &m) != BATON_OK) {
+	if (maint_start(&mt, &server, &cfg, &m) != BATON_OK ||
+	    transport_start(&t, &server, &cfg, &m) != BATON_OK) {
 		log_error("startup_failed", LOG_S("reason", m.text));
 		goto out;
 	}
@@ -149,6 +208,10 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	transport_stop(t);
+	maint_stop(mt);
 	rpc_table_free(&server.table);
+	session_store_free(server.sessions);
+	ratelimit_free(server.handshake_limit);
+	sodium_memzero(server.secret_key, sizeof(server.secret_key));
 	return rc;
 }

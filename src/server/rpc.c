@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/clock.h"
 #include "server/log.h"
+#include "server/once.h"
 #include "server/rpc.h"
 
 /* Serialization failures and deadlocks are retried this many times. */
@@ -125,25 +128,81 @@ static const char *printable(arena *a, const char *s)
 	return p;
 }
 
+/* Packs reply into call->arena. */
+static baton_status pack_reply(rpc_call *call, const ProtobufCMessage *reply, ProtobufCBinaryData *out)
+{
+	size_t size = protobuf_c_message_get_packed_size(reply);
+
+	if ((out->data = arena_alloc(call->arena, size)) == NULL)
+		return status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
+	out->len = protobuf_c_message_pack(reply, out->data);
+	return BATON_OK;
+}
+
+static void after_tx(rpc_call *call, bool committed)
+{
+	if (call->after_tx != NULL) {
+		call->after_tx(call, committed, call->after_tx_arg);
+		call->after_tx = NULL;
+	}
+}
+
+/* One attempt of a transactional call: BEGIN (scoped to the caller),
+ * exactly-once claim, handler, record, COMMIT. */
+static baton_status run_tx_once(rpc_call *call, const ProtobufCMessage *request,
+    ProtobufCMessage *reply, ProtobufCBinaryData *packed)
+{
+	const rpc_method_impl *impl = call->method->impl;
+	db_scope scope = {
+		.all = !call->sealed || call->caller.in_house,
+		.org_id = call->caller.org_id,
+		.key_id = call->sealed ? call->caller.key_id : NULL,
+	};
+	bool done = false;
+	baton_status s;
+
+	if ((s = db_tx_begin_scoped(call->db, rpc_call_remaining_ms(call), &scope, &call->status)) != BATON_OK) {
+		if (s == BATON_UNAUTHENTICATED) /* revoked or disabled since the handshake */
+			session_drop_key(call->server->sessions, call->caller.key_id);
+		return s;
+	}
+	if ((impl->flags & RPC_MUTATION) &&
+	    (s = once_claim(call, &done, packed)) == BATON_OK && done) {
+		/* A resend: answer with the first reply, change nothing. */
+		db_tx_rollback(call->db);
+		call->replayed = true;
+		return BATON_OK;
+	}
+	if (s == BATON_OK)
+		s = impl->handler(call, request, reply);
+	if (s == BATON_OK)
+		s = pack_reply(call, reply, packed);
+	if (s == BATON_OK && (impl->flags & RPC_MUTATION))
+		s = once_record(call, packed);
+	if (s == BATON_OK)
+		s = db_tx_commit(call->db, &call->status);
+	else
+		db_tx_rollback(call->db);
+	after_tx(call, s == BATON_OK);
+	return s;
+}
+
 static baton_status run_handler(rpc_call *call, const ProtobufCMessage *request,
-    ProtobufCMessage *reply)
+    ProtobufCMessage *reply, ProtobufCBinaryData *packed)
 {
 	const rpc_method_impl *impl = call->method->impl;
 	baton_status s;
 
-	if (!(impl->flags & RPC_TX))
-		return impl->handler(call, request, reply);
+	if (!(impl->flags & (RPC_TX | RPC_MUTATION))) {
+		if ((s = impl->handler(call, request, reply)) != BATON_OK)
+			return s;
+		return pack_reply(call, reply, packed);
+	}
 	if (call->db == NULL)
 		return status_set(&call->status, BATON_UNAVAILABLE, "database unavailable");
 
 	for (int attempt = 1;; attempt++) {
-		if ((s = db_tx_begin(call->db, rpc_call_remaining_ms(call), &call->status)) != BATON_OK)
-			return s;
-		s = impl->handler(call, request, reply);
-		if (s == BATON_OK)
-			s = db_tx_commit(call->db, &call->status);
-		else
-			db_tx_rollback(call->db);
+		s = run_tx_once(call, request, reply, packed);
 		if (s != BATON_ABORTED || attempt == TX_ATTEMPTS || rpc_call_remaining_ms(call) == 0)
 			return s;
 		/* Serialization failure or deadlock: nothing was committed, so the
@@ -151,6 +210,73 @@ static baton_status run_handler(rpc_call *call, const ProtobufCMessage *request,
 		protobuf_c_message_init(call->method->desc->output, reply);
 		status_clear(&call->status);
 	}
+}
+
+/*
+ * Opens a sealed request: finds the session, authenticates and decrypts
+ * the inner frame, and only then records its counter. Every refusal here
+ * is answered unsealed (the reply has no counter of ours to use yet).
+ */
+static Baton__V1__RequestFrame *open_sealed(rpc_call *call, const Baton__V1__RequestFrame *outer)
+{
+	rpc_server *srv = call->server;
+	Baton__V1__RequestFrame *inner;
+	uint8_t *plain;
+	size_t plain_len;
+	int rv;
+
+	if (outer->session_id.len != CHAN_SESSION_ID_BYTES || outer->sealed.len < CHAN_TAG_BYTES ||
+	    outer->method[0] != '\0' || outer->payload.len != 0 || outer->request_id.len != 0) {
+		status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "a sealed frame carries only session_id (16 bytes), counter and sealed");
+		return NULL;
+	}
+	if (srv->sessions == NULL ||
+	    !session_lookup(srv->sessions, outer->session_id.data, clock_realtime_ms(), &call->keys,
+	        &call->caller, &call->session_expires_unix_ms)) {
+		call->renew_session = true;
+		status_set(&call->status, BATON_UNAUTHENTICATED,
+		    "session unknown to this server or expired; handshake again");
+		return NULL;
+	}
+	memcpy(call->session_id, outer->session_id.data, CHAN_SESSION_ID_BYTES);
+	plain_len = outer->sealed.len - CHAN_TAG_BYTES;
+	if ((plain = arena_alloc(call->arena, plain_len)) == NULL) {
+		status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
+		return NULL;
+	}
+	rv = chan_open(call->keys.c2s, CHAN_C2S, call->session_id, outer->counter, outer->sealed.data,
+	    outer->sealed.len, plain);
+	if (rv != CHAN_OK) {
+		status_set(&call->status, BATON_UNAUTHENTICATED, "sealed frame refused: %s",
+		    chan_strerror(rv));
+		return NULL;
+	}
+	/* Authentic: now the counter may move the replay window. */
+	rv = session_accept(srv->sessions, call->session_id, outer->counter);
+	if (rv == 1) {
+		call->renew_session = true;
+		status_set(&call->status, BATON_UNAUTHENTICATED, "session ended; handshake again");
+		return NULL;
+	}
+	if (rv != CHAN_OK) {
+		status_set(&call->status, BATON_UNAUTHENTICATED, "sealed frame refused as a replay (counter %llu): %s",
+		    (unsigned long long)outer->counter, chan_strerror(rv));
+		return NULL;
+	}
+	call->sealed = true;
+	call->counter = outer->counter;
+	inner = baton__v1__request_frame__unpack(arena_protobuf(call->arena), plain_len, plain);
+	if (inner == NULL) {
+		status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "sealed frame does not hold a baton.v1.RequestFrame");
+		return NULL;
+	}
+	if (inner->session_id.len != 0 || inner->sealed.len != 0) {
+		status_set(&call->status, BATON_INVALID_ARGUMENT, "a sealed frame may not be nested");
+		return NULL;
+	}
+	return inner;
 }
 
 Baton__V1__RequestFrame *rpc_frame_read(rpc_call *call, const uint8_t *frame, size_t len)
@@ -161,11 +287,21 @@ Baton__V1__RequestFrame *rpc_frame_read(rpc_call *call, const uint8_t *frame, si
 	call->method = NULL;
 	call->method_name = "?";
 	call->request_id_len = 0;
+	call->sealed = false;
+	call->renew_session = false;
 
 	if ((req = baton__v1__request_frame__unpack(arena_protobuf(call->arena), len, frame)) == NULL) {
 		status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "malformed request frame (%zu bytes): not a baton.v1.RequestFrame", len);
 		return NULL;
+	}
+	if (req->session_id.len != 0 || req->sealed.len != 0) {
+		if ((req = open_sealed(call, req)) == NULL)
+			return NULL;
+	} else if (req->signature.len != 0) {
+		status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "a signature is only accepted inside a sealed frame");
+		return req;
 	}
 	if (req->request_id.len != 0 && req->request_id.len != sizeof(call->request_id)) {
 		status_set(&call->status, BATON_INVALID_ARGUMENT, "request_id must be 16 bytes, not %zu",
@@ -182,12 +318,79 @@ Baton__V1__RequestFrame *rpc_frame_read(rpc_call *call, const uint8_t *frame, si
 		return req;
 	}
 	call->method_name = call->method->path;
+	if (!call->sealed && !(call->method->impl->flags & RPC_NO_SESSION))
+		status_set(&call->status, BATON_UNAUTHENTICATED,
+		    "%s needs a session: open one with /baton.v1.Session/Handshake and seal the call",
+		    call->method_name);
 	return req;
 }
 
 bool rpc_call_is_inline(const rpc_call *call)
 {
 	return call->status.status != BATON_OK || (call->method->impl->flags & RPC_INLINE);
+}
+
+/* Roles, then for state-changing methods the request id and the
+ * principal's signature: all before the payload is even parsed. */
+static baton_status check_caller(rpc_call *call, const Baton__V1__RequestFrame *req)
+{
+	const rpc_method_impl *impl = call->method->impl;
+
+	call->payload = req->payload;
+	call->signature = NULL;
+	if (!call->sealed || (impl->flags & RPC_NO_SESSION))
+		return BATON_OK; /* open to anyone (rpc_frame_read let only these through unsealed) */
+	if (!(impl->roles & call->caller.role))
+		return status_set(&call->status, BATON_PERMISSION_DENIED, "role %s may not call %s",
+		    session_role_str(call->caller.role), call->method_name);
+	if (!(impl->flags & RPC_MUTATION)) {
+		if (req->signature.len != 0)
+			return status_set(&call->status, BATON_INVALID_ARGUMENT,
+			    "%s changes nothing and takes no signature", call->method_name);
+		return BATON_OK;
+	}
+	if (call->request_id_len != CHAN_REQUEST_ID_BYTES)
+		return status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "%s changes state: it needs a 16-byte request_id", call->method_name);
+	if (req->signature.len != CHAN_SIG_BYTES)
+		return status_set(&call->status, BATON_UNAUTHENTICATED,
+		    "%s changes state: it needs the principal's signature (64 bytes, not %zu)",
+		    call->method_name, req->signature.len);
+	chan_payload_hash(req->payload.data, req->payload.len, call->payload_hash);
+	if (chan_request_verify(call->caller.public_key, call->keys.binding, call->method_name,
+	        call->request_id, call->payload_hash, req->signature.data) != CHAN_OK)
+		return status_set(&call->status, BATON_UNAUTHENTICATED,
+		    "the request's signature does not verify against the session's key");
+	call->signature = req->signature.data;
+	return BATON_OK;
+}
+
+/* Replaces reply by its sealed form: an outer frame with only counter and
+ * sealed. If that cannot be done the reply becomes an unsealed INTERNAL. */
+static void seal_reply(rpc_call *call, Baton__V1__ReplyFrame *reply)
+{
+	size_t len = baton__v1__reply_frame__get_packed_size(reply);
+	uint8_t *plain = arena_alloc(call->arena, len);
+	uint8_t *sealed = arena_alloc(call->arena, len + CHAN_TAG_BYTES);
+
+	if (plain == NULL || sealed == NULL) {
+		status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
+		goto fail;
+	}
+	baton__v1__reply_frame__pack(reply, plain);
+	if (chan_seal(call->keys.s2c, CHAN_S2C, call->session_id, call->counter, plain, len, sealed) != CHAN_OK) {
+		status_set(&call->status, BATON_INTERNAL, "could not seal the reply");
+		goto fail;
+	}
+	baton__v1__reply_frame__init(reply);
+	reply->counter = call->counter;
+	reply->sealed.data = sealed;
+	reply->sealed.len = len + CHAN_TAG_BYTES;
+	return;
+fail:
+	baton__v1__reply_frame__init(reply);
+	reply->status = (Baton__V1__StatusCode)call->status.status;
+	reply->message = call->status.text;
 }
 
 void rpc_frame_serve(rpc_call *call, const Baton__V1__RequestFrame *req, Baton__V1__ReplyFrame *reply)
@@ -226,6 +429,8 @@ void rpc_frame_serve(rpc_call *call, const Baton__V1__RequestFrame *req, Baton__
 	if (req->deadline_unix_ms != 0 && req->deadline_unix_ms < call->deadline_unix_ms)
 		call->deadline_unix_ms = req->deadline_unix_ms;
 
+	if ((s = check_caller(call, req)) != BATON_OK)
+		goto out;
 	in = protobuf_c_message_unpack(call->method->desc->input, alloc, req->payload.len,
 	    req->payload.data);
 	if (in == NULL) {
@@ -240,20 +445,12 @@ void rpc_frame_serve(rpc_call *call, const Baton__V1__RequestFrame *req, Baton__
 	}
 	protobuf_c_message_init(od, out);
 
-	if ((s = run_handler(call, in, out)) != BATON_OK) {
+	if ((s = run_handler(call, in, out, &reply->payload)) != BATON_OK) {
+		reply->payload.len = 0;
 		if (call->status.text[0] == '\0')
 			status_set(&call->status, s, "%s failed", call->method_name);
 		goto out;
 	}
-
-	size_t size = protobuf_c_message_get_packed_size(out);
-	uint8_t *buf = arena_alloc(call->arena, size);
-	if (buf == NULL) {
-		s = status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
-		goto out;
-	}
-	reply->payload.len = protobuf_c_message_pack(out, buf);
-	reply->payload.data = buf;
 out:
 	call->status.status = s;
 	reply->status = (Baton__V1__StatusCode)s;
@@ -262,7 +459,12 @@ out:
 		reply->request_id.data = call->request_id;
 		reply->request_id.len = call->request_id_len;
 	}
-	/* Unpacked messages live in the arena: nothing to free here. */
+	if (call->sealed)
+		seal_reply(call, reply);
+	else
+		reply->renew_session = call->renew_session;
+	sodium_memzero(&call->keys, sizeof(call->keys));
+	/* Unpacked messages live in the arena (wiped at its reset). */
 }
 
 void rpc_dispatch(rpc_call *call, const uint8_t *frame, size_t len, Baton__V1__ReplyFrame *reply)

@@ -13,6 +13,8 @@
 #include "common/arena.h"
 #include "common/status_msg.h"
 #include "server/db.h"
+#include "server/ratelimit.h"
+#include "server/session.h"
 
 typedef struct rpc_call rpc_call;
 
@@ -36,12 +38,21 @@ enum rpc_flags {
 	/* Needs no database and never blocks: served on nng's callback thread
 	 * without a hand-off to the worker's thread (Ping). */
 	RPC_INLINE = 1u << 2,
+	/* Callable without a session, unsealed (Handshake, Health). Every
+	 * other method needs a sealed frame of a live session. */
+	RPC_NO_SESSION = 1u << 3,
+	/* Changes state: the request must carry a 16-byte request id and the
+	 * principal's signature, which the dispatcher verifies before the
+	 * handler runs; runs exactly once per (principal, request id) in one
+	 * transaction (implies RPC_TX). */
+	RPC_MUTATION = 1u << 4,
 };
 
 typedef struct rpc_method_impl {
 	const char *name; /* as in the .proto service ("Ping") */
 	rpc_handler handler;
 	unsigned    flags;
+	unsigned    roles; /* ROLE_* bits allowed to call it (ignored with RPC_NO_SESSION) */
 } rpc_method_impl;
 
 /* What each service file exports: its descriptor and its handlers. */
@@ -78,10 +89,17 @@ void rpc_table_free(rpc_table *t);
 
 /* State shared by all workers. */
 typedef struct rpc_server {
-	rpc_table   table;
-	atomic_bool draining;
-	int64_t     max_call_ms;
-	uint64_t    started_ns; /* monotonic */
+	rpc_table      table;
+	atomic_bool    draining;
+	int64_t        max_call_ms;
+	uint64_t       started_ns; /* monotonic */
+	/* Secure channel */
+	session_store *sessions;
+	ratelimit     *handshake_limit;      /* failed handshakes per peer */
+	uint8_t        public_key[CHAN_KEY_BYTES];
+	uint8_t        secret_key[CHAN_SECRET_KEY_BYTES];
+	int64_t        session_ttl_ms;
+	int64_t        handshake_window_ms;  /* allowed clock difference */
 } rpc_server;
 
 struct rpc_call {
@@ -94,6 +112,34 @@ struct rpc_call {
 	size_t            request_id_len;
 	int64_t           deadline_unix_ms; /* effective: caller's, capped by max_call_ms */
 	status_msg        status;
+
+	/* Where the call came from ("127.0.0.1", "ipc"), filled by the transport
+	 * (the port is left out: limits apply per host). */
+	char              peer_host[48];
+
+	/* Secure channel: set once a sealed request opened and its counter was
+	 * accepted; the reply is then sealed with the same counter. */
+	bool              sealed;
+	uint8_t           session_id[CHAN_SESSION_ID_BYTES];
+	uint64_t          counter;
+	chan_keys         keys; /* a copy; wiped when the call ends */
+	int64_t           session_expires_unix_ms;
+	session_caller    caller;
+	/* Unsealed refusal of a sealed request: tell the client to renew. */
+	bool              renew_session;
+
+	/* The request as received, for events (state-changing calls). */
+	ProtobufCBinaryData payload;
+	const uint8_t    *signature; /* CHAN_SIG_BYTES, or NULL */
+	uint8_t           payload_hash[CHAN_HASH_BYTES];
+	/* A resend answered from the exactly-once record. */
+	bool              replayed;
+
+	/* If set, runs after the call's transaction ends (committed or not),
+	 * on the worker's thread: for effects outside the database, like
+	 * ending sessions of a revoked key. */
+	void (*after_tx)(rpc_call *call, bool committed, void *arg);
+	void *after_tx_arg;
 };
 
 /* Milliseconds left before the call's deadline (at least 0). */
@@ -119,7 +165,9 @@ Baton__V1__RequestFrame *rpc_frame_read(rpc_call *call, const uint8_t *frame, si
  * failed, or its method is RPC_INLINE. */
 bool rpc_call_is_inline(const rpc_call *call);
 
-/* Second half: drain state, deadline, payload, handler, reply. */
+/* Second half: drain state, deadline, roles, signature, payload,
+ * handler (exactly once for state-changing methods), reply (sealed when
+ * the request was). Wipes the call's session keys. */
 void rpc_frame_serve(rpc_call *call, const Baton__V1__RequestFrame *req, Baton__V1__ReplyFrame *reply);
 
 #endif

@@ -6,8 +6,10 @@
 
 extern const rpc_service_impl svc_health;
 extern const rpc_service_impl svc_system;
+extern const rpc_service_impl svc_session;
+extern const rpc_service_impl svc_identity;
 
 /* All of them, for rpc_table_build(). */
-#define BATON_SERVICES { &svc_health, &svc_system }
+#define BATON_SERVICES { &svc_health, &svc_system, &svc_session, &svc_identity }
 
 #endif

@@ -25,7 +25,7 @@ static baton_status check(rpc_call *call, const ProtobufCMessage *request, Proto
 }
 
 static const rpc_method_impl methods[] = {
-	{ "Check", check, RPC_DURING_DRAIN },
+	{ "Check", check, RPC_DURING_DRAIN | RPC_NO_SESSION, 0 },
 };
 
 const rpc_service_impl svc_health = {

@@ -42,8 +42,8 @@ static baton_status info(rpc_call *call, const ProtobufCMessage *request, Protob
 }
 
 static const rpc_method_impl methods[] = {
-	{ "Ping", ping, RPC_INLINE },
-	{ "Info", info, RPC_TX },
+	{ "Ping", ping, RPC_INLINE, ROLES_ANY },
+	{ "Info", info, RPC_TX, ROLES_ANY },
 };
 
 const rpc_service_impl svc_system = {

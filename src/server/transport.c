@@ -63,8 +63,9 @@ struct transport {
 	int         n_workers;
 };
 
-/* The peer's address, looked up only when a log line needs it. */
-static void peer_address(nng_pipe p, char *buf, size_t len)
+/* The peer's address ("host:port"; with_port false: just "host"), looked
+ * up only when needed. */
+static void peer_address_of(nng_pipe p, char *buf, size_t len, bool with_port)
 {
 	nng_sockaddr sa;
 
@@ -74,14 +75,25 @@ static void peer_address(nng_pipe p, char *buf, size_t len)
 	if (sa.s_family == NNG_AF_INET) {
 		char ip[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(sa.s_in.sa_port));
+		if (with_port)
+			snprintf(buf, len, "%s:%u", ip, ntohs(sa.s_in.sa_port));
+		else
+			snprintf(buf, len, "%s", ip);
 	} else if (sa.s_family == NNG_AF_INET6) {
 		char ip[INET6_ADDRSTRLEN];
 		inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(sa.s_in6.sa_port));
+		if (with_port)
+			snprintf(buf, len, "[%s]:%u", ip, ntohs(sa.s_in6.sa_port));
+		else
+			snprintf(buf, len, "%s", ip);
 	} else if (sa.s_family == NNG_AF_IPC) {
 		snprintf(buf, len, "ipc");
 	}
+}
+
+static void peer_address(nng_pipe p, char *buf, size_t len)
+{
+	peer_address_of(p, buf, len, true);
 }
 
 /* Starts the next receive, or ends the worker if it is stopping. */
@@ -138,7 +150,7 @@ static void worker_log_call(worker *w)
 	log_info("call", LOG_S("method", w->call.method_name),
 	    LOG_S("status", baton_status_str(w->call.status.status)),
 	    LOG_I("duration_us", (clock_monotonic_ns() - w->t0) / 1000), LOG_S("peer", peer),
-	    LOG_S("request_id", rid),
+	    LOG_S("request_id", rid), LOG_S("principal", w->call.sealed ? w->call.caller.handle : NULL),
 	    LOG_S("message", w->call.status.status == BATON_OK ? NULL : w->call.status.text));
 }
 
@@ -188,6 +200,7 @@ static void worker_cb(void *arg)
 		worker_reply(w);
 		return;
 	}
+	peer_address_of(w->pipe, w->call.peer_host, sizeof(w->call.peer_host), false);
 	pthread_mutex_lock(&w->mtx);
 	w->state = WORKER_BUSY;
 	w->job = true;

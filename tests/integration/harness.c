@@ -220,7 +220,7 @@ int harness_batond_start(harness_batond *b, const char *dir, const char *conninf
     const char *const *extra, bool wait)
 {
 	static int serial;
-	char listen[80], dburl[700];
+	char listen[80], dburl[700], keyf[400], adminf[400];
 	const char *argv[40];
 	int argc = 0;
 
@@ -231,12 +231,19 @@ int harness_batond_start(harness_batond *b, const char *dir, const char *conninf
 	snprintf(b->log_path, sizeof(b->log_path), "%s/batond-%d-%d.log", dir, (int)getpid(), ++serial);
 	snprintf(listen, sizeof(listen), "--listen=%s", b->url);
 	snprintf(dburl, sizeof(dburl), "--database-url=%s", conninfo);
+	/* Keys live in the test's folder, never under the repository's var/. */
+	snprintf(b->key_file, sizeof(b->key_file), "%s/batond.key", dir);
+	snprintf(b->admin_key_file, sizeof(b->admin_key_file), "%s/admin.key", dir);
+	snprintf(keyf, sizeof(keyf), "--key-file=%s", b->key_file);
+	snprintf(adminf, sizeof(adminf), "--admin-key-file=%s", b->admin_key_file);
 
 	argv[argc++] = harness_bin("batond");
 	argv[argc++] = listen;
 	argv[argc++] = dburl;
 	argv[argc++] = "--log-format=json";
 	argv[argc++] = "--db-wait-ms=10000";
+	argv[argc++] = keyf;
+	argv[argc++] = adminf;
 	for (int i = 0; extra != NULL && extra[i] != NULL && argc < 38; i++)
 		argv[argc++] = extra[i];
 	argv[argc] = NULL;
@@ -316,4 +323,49 @@ int harness_log_count(const harness_batond *b, const char *const *needles)
 	}
 	fclose(f);
 	return n;
+}
+
+int harness_client(const harness_batond *b, const char *key_path, baton_client **out)
+{
+	baton_client_options o = { .default_timeout_ms = 10000 };
+	uint8_t server_pk[BATON_PUBLIC_KEY_BYTES];
+	char why[400], pub[450];
+	baton_result res;
+	baton_key key;
+	baton_status s;
+
+	*out = NULL;
+	snprintf(pub, sizeof(pub), "%s.pub", b->key_file);
+	if (baton_public_key_load(pub, server_pk, why, sizeof(why)) != BATON_OK ||
+	    baton_key_file_read(key_path != NULL ? key_path : b->admin_key_file, &key, why, sizeof(why)) != BATON_OK) {
+		fprintf(stderr, "harness: %s\n", why);
+		return -1;
+	}
+	o.key = &key;
+	o.server_public_key = server_pk;
+	s = baton_client_open(out, b->url, &o, &res);
+	baton_key_wipe(&key);
+	if (s != BATON_OK) {
+		fprintf(stderr, "harness: client for %s: %s\n", b->url, res.message);
+		return -1;
+	}
+	return 0;
+}
+
+int harness_keygen(const char *path, char pub[BATON_PUBLIC_KEY_TEXT])
+{
+	baton_key key;
+	char why[400];
+	baton_status s;
+
+	if (baton_key_generate(&key) != BATON_OK)
+		return -1;
+	s = baton_key_file_write(path, &key, NULL, why, sizeof(why));
+	baton_public_key_format(key.public_key, pub);
+	baton_key_wipe(&key);
+	if (s != BATON_OK) {
+		fprintf(stderr, "harness: %s\n", why);
+		return -1;
+	}
+	return 0;
 }

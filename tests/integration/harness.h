@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <baton/client.h>
+#include <baton/keys.h>
+
 /* A PostgreSQL cluster in a temp folder, unix socket only (deploy/devdb.sh). */
 typedef struct harness_pg {
 	char dir[256];
@@ -33,6 +36,8 @@ typedef struct harness_batond {
 	int   port;
 	char  url[64];
 	char  log_path[320];
+	char  key_file[320];       /* the server's key; its public half is key_file.pub */
+	char  admin_key_file[320]; /* the first admin's key, written at first start */
 } harness_batond;
 
 /* A loopback TCP port that was free a moment ago. */
@@ -46,6 +51,14 @@ int harness_free_port(void);
  */
 int harness_batond_start(harness_batond *b, const char *dir, const char *conninfo,
     const char *const *extra, bool wait_serving);
+
+/* Opens a client of b that speaks for the principal whose key file is
+ * key_path (NULL: the first admin's) and pins b's server key. 0 on success. */
+int harness_client(const harness_batond *b, const char *key_path, baton_client **out);
+
+/* Writes a fresh key pair to path (0600) and its printable public key to
+ * pub. 0 on success. */
+int harness_keygen(const char *path, char pub[BATON_PUBLIC_KEY_TEXT]);
 
 /* Sends sig (SIGTERM normally) and waits up to timeout_ms for the exit.
  * Returns the exit status (0..255), 128+signal if killed by a signal, or

@@ -13,6 +13,7 @@
 #include <baton/client.h>
 
 #include "harness.h"
+#include "server/migrate.h"
 
 static harness_pg pg;
 
@@ -46,9 +47,12 @@ enum { INSTANCES = 4 };
 static void instances_starting_together_migrate_once(void **state)
 {
 	harness_batond b[INSTANCES];
-	char conninfo[600], n[32];
+	char conninfo[600], n[32], want[16], version[64];
 	int applied = 0;
 	(void)state;
+
+	snprintf(want, sizeof(want), "%d", migrations_count);
+	snprintf(version, sizeof(version), "\"schema_version\":%d", migrations_count);
 
 	assert_int_equal(harness_sql(&pg, NULL, "CREATE DATABASE together", NULL, 0), 0);
 	harness_pg_conninfo_for(&pg, "together", conninfo, sizeof(conninfo));
@@ -61,17 +65,23 @@ static void instances_starting_together_migrate_once(void **state)
 		assert_true(serving(&b[i]));
 	}
 	assert_int_equal(harness_sql(&pg, "together", "SELECT count(*) FROM schema_migrations", n, sizeof(n)), 0);
-	assert_string_equal(n, "1");
+	assert_string_equal(n, want);
 	assert_int_equal(harness_sql(&pg, "together", "SELECT count(*) FROM baton_meta", n, sizeof(n)), 0);
 	assert_string_equal(n, "1");
+	/* They also bootstrapped together: one in-house organization, one admin. */
+	assert_int_equal(harness_sql(&pg, "together",
+	    "SELECT set_config('baton.scope', 'all', false); "
+	    "SELECT (SELECT count(*) FROM principal WHERE role = 'admin') || '/' || (SELECT count(*) FROM org)",
+	    n, sizeof(n)), 0);
+	assert_string_equal(n, "1/1");
 	const char *applied_line[] = { "\"event\":\"migration_applied\"", NULL };
-	const char *ready_line[] = { "\"event\":\"schema_ready\"", "\"schema_version\":1", NULL };
+	const char *ready_line[] = { "\"event\":\"schema_ready\"", version, NULL };
 	for (int i = 0; i < INSTANCES; i++) {
 		applied += harness_log_count(&b[i], applied_line);
 		assert_int_equal(harness_log_count(&b[i], ready_line), 1);
 		assert_int_equal(harness_batond_stop(&b[i], SIGTERM, 15000), 0);
 	}
-	assert_int_equal(applied, 1);
+	assert_int_equal(applied, migrations_count);
 }
 
 static void restart_applies_nothing(void **state)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <nng/nng.h>
@@ -26,16 +27,13 @@ static baton_client  *client;
 static int setup(void **state)
 {
 	const char *extra[] = { "--max-message-bytes=65536", "--workers=4", NULL };
-	baton_result res;
 	(void)state;
 	if (harness_pg_start(&pg) != 0)
 		return -1;
 	if (harness_batond_start(&srv, pg.dir, pg.conninfo, extra, true) != 0)
 		return -1;
-	if (baton_client_open(&client, srv.url, NULL, &res) != BATON_OK) {
-		fprintf(stderr, "open: %s\n", res.message);
+	if (harness_client(&srv, NULL, &client) != 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -127,10 +125,13 @@ static void info_reads_the_database(void **state)
 {
 	baton_server_info info;
 	baton_result res;
-	char id[64];
+	char id[64], version[16];
 	(void)state;
 	assert_int_equal(baton_server_info_get(client, 5000, &info, &res), BATON_OK);
-	assert_int_equal(info.schema_version, 1);
+	assert_int_equal(harness_sql(&pg, NULL, "SELECT max(version) FROM schema_migrations",
+	                     version, sizeof(version)), 0);
+	assert_true(info.schema_version >= 2);
+	assert_int_equal(info.schema_version, atoi(version));
 	assert_int_equal(harness_sql(&pg, NULL, "SELECT value FROM baton_meta WHERE key = 'database_id'",
 	                     id, sizeof(id)), 0);
 	assert_string_equal(info.database_id, id);
@@ -241,30 +242,45 @@ static void every_call_is_logged_as_one_json_line(void **state)
 	assert_int_equal(harness_log_count(&srv, needles), 1);
 }
 
+/* "--url U --key K --server-key S" for batonctl as the first admin. */
+static void admin_flags(char *buf, size_t len)
+{
+	snprintf(buf, len, "--url %s --key %s --server-key %s.pub", srv.url, srv.admin_key_file, srv.key_file);
+}
+
 static void batonctl_exit_codes_and_output(void **state)
 {
-	char cmd[512], out[2048], err[2048];
+	char cmd[1024], out[2048], err[2048], flags[900];
 	(void)state;
 
-	snprintf(cmd, sizeof(cmd), "%s --url %s ping --payload hello --count 2", harness_bin("batonctl"), srv.url);
+	admin_flags(flags, sizeof(flags));
+	snprintf(cmd, sizeof(cmd), "%s %s ping --payload hello --count 2", harness_bin("batonctl"), flags);
 	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
 	assert_non_null(strstr(out, "seq=2 bytes=5"));
 
+	/* Health needs no key (container health checks). */
 	snprintf(cmd, sizeof(cmd), "%s --url %s --json health", harness_bin("batonctl"), srv.url);
 	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
 	assert_string_equal(out, "{\"status\":\"OK\",\"serving\":\"SERVING\"}\n");
 
-	snprintf(cmd, sizeof(cmd), "%s --url %s --json info", harness_bin("batonctl"), srv.url);
+	snprintf(cmd, sizeof(cmd), "%s %s --json info", harness_bin("batonctl"), flags);
 	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
-	assert_non_null(strstr(out, "\"schema_version\":1"));
+	assert_non_null(strstr(out, "\"schema_version\":"));
+	assert_null(strstr(out, "\"schema_version\":1,"));
+
+	/* Everything else needs a key: said plainly, exit 1. */
+	snprintf(cmd, sizeof(cmd), "env -u BATON_KEY -u BATON_SERVER_KEY HOME=/nonexistent %s --url %s ping",
+	    harness_bin("batonctl"), srv.url);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "needs a key"));
 
 	/* Nobody listens on this port: non-zero, status and message on stderr. */
-	snprintf(cmd, sizeof(cmd), "%s --url tcp://127.0.0.1:%d ping", harness_bin("batonctl"), harness_free_port());
+	snprintf(cmd, sizeof(cmd), "%s --url tcp://127.0.0.1:%d health", harness_bin("batonctl"), harness_free_port());
 	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 1);
 	assert_non_null(strstr(err, "UNAVAILABLE"));
 	assert_non_null(strstr(err, "Connection refused"));
 
-	snprintf(cmd, sizeof(cmd), "%s --url tcp://127.0.0.1:%d --json ping", harness_bin("batonctl"), harness_free_port());
+	snprintf(cmd, sizeof(cmd), "%s --url tcp://127.0.0.1:%d --json health", harness_bin("batonctl"), harness_free_port());
 	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 1);
 	assert_non_null(strstr(out, "{\"status\":\"UNAVAILABLE\",\"message\":"));
 
@@ -274,12 +290,73 @@ static void batonctl_exit_codes_and_output(void **state)
 	assert_non_null(strstr(err, "'zero'"));
 	snprintf(cmd, sizeof(cmd), "%s frobnicate", harness_bin("batonctl"));
 	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 2);
-	const char *verbs[] = { "", "ping", "health", "info" };
+	const char *verbs[] = { "", "ping", "health", "info", "keygen", "whoami", "org", "principal", "key" };
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		snprintf(cmd, sizeof(cmd), "%s %s --help", harness_bin("batonctl"), verbs[i]);
 		assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
 		assert_non_null(strstr(out, "Usage: batonctl"));
 	}
+}
+
+static void batonctl_registers_a_partner_and_its_people(void **state)
+{
+	char cmd[1400], out[4096], err[2048], flags[900], key[400], conf[400], pub[128];
+	struct stat st;
+	FILE *f;
+	(void)state;
+
+	admin_flags(flags, sizeof(flags));
+	/* keygen: 0600, prints the printable public key, never overwrites. */
+	snprintf(key, sizeof(key), "%s/ola.key", pg.dir);
+	snprintf(cmd, sizeof(cmd), "%s keygen --out %s", harness_bin("batonctl"), key);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(strncmp(out, "ed25519:", 8), 0);
+	assert_int_equal(strlen(out), 52); /* 51 characters and a newline */
+	snprintf(pub, sizeof(pub), "%.51s", out);
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "ALREADY_EXISTS"));
+
+	snprintf(cmd, sizeof(cmd), "%s %s org add cli-nights --kind after_hours --languages pl,en "
+	    "--time-zone Europe/Warsaw", harness_bin("batonctl"), flags);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "cli-nights"));
+	snprintf(cmd, sizeof(cmd), "%s %s principal add ola --org cli-nights --role agent --name 'Ola N' "
+	    "--public-key %s", harness_bin("batonctl"), flags, pub);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+
+	/* Ola's settings file: url, key and server key, no flags needed. */
+	snprintf(conf, sizeof(conf), "%s/ola.conf", pg.dir);
+	assert_non_null(f = fopen(conf, "w"));
+	fprintf(f, "# batonctl settings\nurl = %s\nkey = %s\nserver-key = %s.pub\n", srv.url, key, srv.key_file);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s --config %s whoami", harness_bin("batonctl"), conf);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "ola (Ola N), agent of cli-nights"));
+	/* A partner sees only its own organization. */
+	snprintf(cmd, sizeof(cmd), "%s --config %s --json org list", harness_bin("batonctl"), conf);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "cli-nights"));
+	assert_null(strstr(out, "in-house"));
+	/* and may not register anyone. */
+	snprintf(cmd, sizeof(cmd), "%s --config %s principal add eve --org cli-nights --role agent",
+	    harness_bin("batonctl"), conf);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "PERMISSION_DENIED"));
+	/* Disabled: refused at once. */
+	snprintf(cmd, sizeof(cmd), "%s %s principal disable ola --reason left", harness_bin("batonctl"), flags);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "%s --config %s whoami", harness_bin("batonctl"), conf);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "disabled"));
+	/* A settings file with a typo is a usage error naming the line. */
+	assert_non_null(f = fopen(conf, "w"));
+	fprintf(f, "urll = %s\n", srv.url);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s --config %s whoami", harness_bin("batonctl"), conf);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 2);
+	assert_non_null(strstr(err, ":1: unknown setting 'urll'"));
 }
 
 int main(void)
@@ -296,6 +373,7 @@ int main(void)
 		cmocka_unit_test(oversized_frame_drops_the_connection_and_server_stays_up),
 		cmocka_unit_test(every_call_is_logged_as_one_json_line),
 		cmocka_unit_test(batonctl_exit_codes_and_output),
+		cmocka_unit_test(batonctl_registers_a_partner_and_its_people),
 	};
 	return cmocka_run_group_tests_name("integration: rpc", tests, setup, teardown);
 }

@@ -71,13 +71,12 @@ static void sigterm_with_calls_in_flight_loses_no_call(void **state)
 	const char *extra[] = { "--workers=4", "--drain-ms=300", NULL };
 	harness_batond b;
 	baton_client *client;
-	baton_result res;
 	caller c[CALLERS];
 	int total_ok = 0;
 	(void)state;
 
 	assert_int_equal(harness_batond_start(&b, pg.dir, pg.conninfo, extra, true), 0);
-	assert_int_equal(baton_client_open(&client, b.url, NULL, &res), BATON_OK);
+	assert_int_equal(harness_client(&b, NULL, &client), 0);
 	for (int i = 0; i < CALLERS; i++) {
 		c[i] = (caller){ .client = client, .id = i };
 		assert_int_equal(pthread_create(&c[i].thread, NULL, call_loop, &c[i]), 0);
@@ -118,7 +117,7 @@ static void draining_server_is_not_serving_and_refuses_calls(void **state)
 	(void)state;
 
 	assert_int_equal(harness_batond_start(&b, pg.dir, pg.conninfo, extra, true), 0);
-	assert_int_equal(baton_client_open(&client, b.url, NULL, &res), BATON_OK);
+	assert_int_equal(harness_client(&b, NULL, &client), 0);
 	/* An established connection: one answered call proves the server took
 	 * it (connections arriving during the drain are closed at once). */
 	assert_int_equal(baton_ping(client, "x", 1, 5000, &res), BATON_OK);

@@ -1,0 +1,148 @@
+/* maint.c - the housekeeping pass, every --maintenance-ms, on its own thread and connection. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "server/log.h"
+#include "server/maint.h"
+
+struct maint {
+	rpc_server     *server;
+	db_conn        *db;
+	int64_t         interval_ms;
+	int64_t         record_hours;
+	int64_t         window_ms;
+	int64_t         ttl_ms;
+	pthread_t       thread;
+	pthread_mutex_t mtx;
+	pthread_cond_t  cv; /* CLOCK_MONOTONIC */
+	bool            stop;
+};
+
+/*
+ * One pass. Deleting old rows is idempotent, so several instances may run
+ * it at once. Sessions of keys revoked (or principals disabled) through
+ * another instance end here; the instance that made the change ends them
+ * at once, and every database-backed call checks its key anyway.
+ */
+static void pass(maint *mt)
+{
+	db_scope all = { .all = true };
+	char hours[24], window_s[24], since_s[24];
+	PGresult *res = NULL;
+	status_msg m;
+	size_t expired, ended = 0;
+
+	expired = session_sweep(mt->server->sessions, clock_realtime_ms());
+	snprintf(hours, sizeof(hours), "%lld", (long long)mt->record_hours);
+	snprintf(window_s, sizeof(window_s), "%lld", (long long)(2 * mt->window_ms / 1000 + 1));
+	snprintf(since_s, sizeof(since_s), "%lld", (long long)((mt->ttl_ms + 2 * mt->interval_ms) / 1000 + 1));
+	const char *p_hours[1] = { hours }, *p_window[1] = { window_s }, *p_since[1] = { since_s };
+
+	if (db_tx_begin_scoped(mt->db, 60000, &all, &m) != BATON_OK ||
+	    db_exec(mt->db, NULL, "DELETE FROM request_record WHERE created_at < now() - make_interval(hours => $1::int)",
+	        1, p_hours, &m) != BATON_OK ||
+	    db_exec(mt->db, NULL, "DELETE FROM handshake_seen WHERE seen_at < now() - make_interval(secs => $1::int)",
+	        1, p_window, &m) != BATON_OK ||
+	    db_exec(mt->db, &res,
+	        "SELECT 'k', id::text FROM principal_key WHERE revoked_at > now() - make_interval(secs => $1::int)"
+	        " UNION ALL"
+	        " SELECT 'p', id::text FROM principal WHERE disabled_at > now() - make_interval(secs => $1::int)",
+	        1, p_since, &m) != BATON_OK ||
+	    db_tx_commit(mt->db, &m) != BATON_OK) {
+		db_tx_rollback(mt->db);
+		PQclear(res);
+		log_warn("maintenance_failed", LOG_S("reason", m.text));
+		return;
+	}
+	for (int r = 0; r < PQntuples(res); r++)
+		ended += PQgetvalue(res, r, 0)[0] == 'k' ? session_drop_key(mt->server->sessions, PQgetvalue(res, r, 1))
+		                                          : session_drop_principal(mt->server->sessions, PQgetvalue(res, r, 1));
+	PQclear(res);
+	if (expired + ended > 0)
+		log_info("sessions_swept", LOG_I("expired", (int64_t)expired), LOG_I("revoked", (int64_t)ended),
+		    LOG_I("sessions", (int64_t)session_count(mt->server->sessions)));
+}
+
+static void *run(void *arg)
+{
+	maint *mt = arg;
+	struct timespec at;
+
+	pthread_mutex_lock(&mt->mtx);
+	while (!mt->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &at);
+		at.tv_sec += mt->interval_ms / 1000;
+		at.tv_nsec += (mt->interval_ms % 1000) * 1000000;
+		if (at.tv_nsec >= 1000000000) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000;
+		}
+		while (!mt->stop && pthread_cond_timedwait(&mt->cv, &mt->mtx, &at) != ETIMEDOUT)
+			;
+		if (mt->stop)
+			break;
+		pthread_mutex_unlock(&mt->mtx);
+		pass(mt);
+		pthread_mutex_lock(&mt->mtx);
+	}
+	pthread_mutex_unlock(&mt->mtx);
+	return NULL;
+}
+
+baton_status maint_start(maint **out, rpc_server *server, const batond_config *cfg, status_msg *m)
+{
+	maint *mt = calloc(1, sizeof(*mt));
+	pthread_condattr_t ca;
+
+	*out = NULL;
+	if (mt == NULL || (mt->db = db_conn_new(cfg->database_url)) == NULL) {
+		free(mt);
+		return status_set(m, BATON_INTERNAL, "out of memory");
+	}
+	mt->server = server;
+	mt->interval_ms = cfg->maintenance_ms;
+	mt->record_hours = cfg->request_record_hours;
+	mt->window_ms = cfg->handshake_window_ms;
+	mt->ttl_ms = cfg->session_ttl_s * 1000;
+	if (pthread_mutex_init(&mt->mtx, NULL) != 0) {
+		db_conn_free(mt->db);
+		free(mt);
+		return status_set(m, BATON_INTERNAL, "pthread_mutex_init failed");
+	}
+	if (pthread_condattr_init(&ca) != 0 || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&mt->cv, &ca) != 0) {
+		pthread_mutex_destroy(&mt->mtx);
+		db_conn_free(mt->db);
+		free(mt);
+		return status_set(m, BATON_INTERNAL, "pthread_cond_init failed");
+	}
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&mt->thread, NULL, run, mt) != 0) {
+		pthread_cond_destroy(&mt->cv);
+		pthread_mutex_destroy(&mt->mtx);
+		db_conn_free(mt->db);
+		free(mt);
+		return status_set(m, BATON_INTERNAL, "cannot start the maintenance thread");
+	}
+	*out = mt;
+	return BATON_OK;
+}
+
+void maint_stop(maint *mt)
+{
+	if (mt == NULL)
+		return;
+	pthread_mutex_lock(&mt->mtx);
+	mt->stop = true;
+	pthread_cond_broadcast(&mt->cv);
+	pthread_mutex_unlock(&mt->mtx);
+	pthread_join(mt->thread, NULL);
+	pthread_cond_destroy(&mt->cv);
+	pthread_mutex_destroy(&mt->mtx);
+	db_conn_free(mt->db);
+	free(mt);
+}
