@@ -44,7 +44,7 @@ MIGRATIONS := $(sort $(wildcard src/server/sql/[0-9]*.sql))
 
 COMMON_SRC := $(wildcard src/common/*.c)
 SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
-CLIENT_SRC := src/client/client.c
+CLIENT_SRC := src/client/client.c src/client/typed.c
 CTL_SRC    := src/client/batonctl.c $(wildcard src/client/ctl_*.c)
 
 COMMON_O := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(COMMON_SRC))

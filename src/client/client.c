@@ -12,11 +12,10 @@
 
 #include <baton/client.h>
 
-#include "baton/v1/health.pb-c.h"
 #include "baton/v1/session.pb-c.h"
-#include "baton/v1/system.pb-c.h"
 #include "baton/v1/wire.pb-c.h"
 #include "common/chan.h"
+#include "client/client_internal.h"
 #include "common/clock.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
@@ -71,10 +70,7 @@ void baton_result_clear(baton_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-static baton_status fail(baton_result *res, baton_status s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static baton_status fail(baton_result *res, baton_status s, const char *fmt, ...)
+baton_status client_fail(baton_result *res, baton_status s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -94,11 +90,11 @@ baton_status baton_client_open(baton_client **out, const char *url,
 	memset(res, 0, sizeof(*res));
 	*out = NULL;
 	if (url == NULL || url[0] == '\0')
-		return fail(res, BATON_INVALID_ARGUMENT, "no server URL given");
+		return client_fail(res, BATON_INVALID_ARGUMENT, "no server URL given");
 	if (sodium_init() < 0)
-		return fail(res, BATON_INTERNAL, "libsodium could not initialise");
+		return client_fail(res, BATON_INTERNAL, "libsodium could not initialise");
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return fail(res, BATON_INTERNAL, "out of memory");
+		return client_fail(res, BATON_INTERNAL, "out of memory");
 	c->default_timeout_ms = opts && opts->default_timeout_ms > 0 ? opts->default_timeout_ms
 	                                                             : DEFAULT_TIMEOUT_MS;
 	c->max_reply = opts && opts->max_reply_bytes > 0 ? opts->max_reply_bytes : DEFAULT_MAX_REPLY;
@@ -108,7 +104,7 @@ baton_status baton_client_open(baton_client **out, const char *url,
 	atomic_init(&c->id_counter, start);
 	if ((opts && opts->key) != (opts && opts->server_public_key)) {
 		free(c);
-		return fail(res, BATON_INVALID_ARGUMENT,
+		return client_fail(res, BATON_INVALID_ARGUMENT,
 		    "a key needs the server's public key to pin, and the other way round");
 	}
 	if (opts && opts->key) {
@@ -119,20 +115,20 @@ baton_status baton_client_open(baton_client **out, const char *url,
 	if (pthread_mutex_init(&c->mtx, NULL) != 0) {
 		sodium_memzero(c, sizeof(*c));
 		free(c);
-		return fail(res, BATON_INTERNAL, "cannot create a mutex");
+		return client_fail(res, BATON_INTERNAL, "cannot create a mutex");
 	}
 	if (pthread_mutex_init(&c->sess_mtx, NULL) != 0) {
 		pthread_mutex_destroy(&c->mtx);
 		sodium_memzero(c, sizeof(*c));
 		free(c);
-		return fail(res, BATON_INTERNAL, "cannot create a mutex");
+		return client_fail(res, BATON_INTERNAL, "cannot create a mutex");
 	}
 	if ((rv = nng_req0_open(&c->sock)) != 0) {
 		pthread_mutex_destroy(&c->sess_mtx);
 		pthread_mutex_destroy(&c->mtx);
 		sodium_memzero(c, sizeof(*c));
 		free(c);
-		return fail(res, BATON_INTERNAL, "nng_req0_open: %s", nng_strerror(rv));
+		return client_fail(res, BATON_INTERNAL, "nng_req0_open: %s", nng_strerror(rv));
 	}
 	/*
 	 * No hidden resends. req0 resends a request after a timer, and after
@@ -146,7 +142,7 @@ baton_status baton_client_open(baton_client **out, const char *url,
 	    (rv = nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, c->max_reply + 1024)) != 0 ||
 	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 100)) != 0 ||
 	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 2000)) != 0) {
-		fail(res, BATON_INTERNAL, "configuring the socket: %s", nng_strerror(rv));
+		client_fail(res, BATON_INTERNAL, "configuring the socket: %s", nng_strerror(rv));
 		baton_client_close(c);
 		return res->status;
 	}
@@ -154,7 +150,7 @@ baton_status baton_client_open(baton_client **out, const char *url,
 	if (rv != 0) {
 		baton_status s = (rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP || rv == NNG_EINVAL)
 		    ? BATON_INVALID_ARGUMENT : BATON_UNAVAILABLE;
-		fail(res, s, "cannot connect to %s: %s", url, nng_strerror(rv));
+		client_fail(res, s, "cannot connect to %s: %s", url, nng_strerror(rv));
 		baton_client_close(c);
 		return s;
 	}
@@ -225,16 +221,16 @@ static baton_status wait_error(baton_result *res, int rv, bool sent, int64_t tim
 {
 	switch (rv) {
 	case NNG_ETIMEDOUT:
-		return fail(res, BATON_DEADLINE_EXCEEDED, sent
+		return client_fail(res, BATON_DEADLINE_EXCEEDED, sent
 		    ? "no reply within the deadline (%lld ms)"
 		    : "could not reach the server within the deadline (%lld ms)", (long long)timeout_ms);
 	case NNG_ECLOSED:
-		return fail(res, BATON_CANCELLED, "the client was closed");
+		return client_fail(res, BATON_CANCELLED, "the client was closed");
 	case NNG_ECONNRESET:
-		return fail(res, BATON_UNAVAILABLE,
+		return client_fail(res, BATON_UNAVAILABLE,
 		    "connection to the server was lost while waiting for the reply; the call may or may not have run");
 	default:
-		return fail(res, BATON_UNAVAILABLE, "%s", nng_strerror(rv));
+		return client_fail(res, BATON_UNAVAILABLE, "%s", nng_strerror(rv));
 	}
 }
 
@@ -252,7 +248,7 @@ static baton_status exchange(baton_client *c, const uint8_t *frame, size_t len, 
 
 	*reply = NULL;
 	if ((rv = nng_msg_alloc(&msg, len)) != 0)
-		return fail(res, BATON_INTERNAL, "nng_msg_alloc: %s", nng_strerror(rv));
+		return client_fail(res, BATON_INTERNAL, "nng_msg_alloc: %s", nng_strerror(rv));
 	memcpy(nng_msg_body(msg), frame, len);
 
 	pthread_mutex_lock(&c->mtx);
@@ -260,7 +256,7 @@ static baton_status exchange(baton_client *c, const uint8_t *frame, size_t len, 
 	pthread_mutex_unlock(&c->mtx);
 	if (sl == NULL) {
 		nng_msg_free(msg);
-		return fail(res, BATON_INTERNAL, "cannot open a context: %s", nng_strerror(rv));
+		return client_fail(res, BATON_INTERNAL, "cannot open a context: %s", nng_strerror(rv));
 	}
 	nng_aio_set_msg(sl->aio, msg);
 	nng_aio_set_timeout(sl->aio, wait_ms);
@@ -293,7 +289,7 @@ static baton_status result_from_reply(const Baton__V1__ReplyFrame *reply, baton_
 	if (reply->request_id.len != 0 &&
 	    (reply->request_id.len != sizeof(res->request_id) ||
 	        memcmp(reply->request_id.data, res->request_id, sizeof(res->request_id)) != 0))
-		return fail(res, BATON_INTERNAL, "the server answered a different request id");
+		return client_fail(res, BATON_INTERNAL, "the server answered a different request id");
 	int wire_status = (int)reply->status;
 	res->status = wire_status >= 0 && wire_status <= BATON_STATUS_MAX ? (baton_status)wire_status
 	                                                                  : BATON_UNKNOWN;
@@ -303,7 +299,7 @@ static baton_status result_from_reply(const Baton__V1__ReplyFrame *reply, baton_
 		    wire_status, reply->message ? reply->message : "");
 	if (res->status == BATON_OK && reply->payload.len > 0) {
 		if ((res->payload = malloc(reply->payload.len)) == NULL)
-			return fail(res, BATON_INTERNAL, "out of memory");
+			return client_fail(res, BATON_INTERNAL, "out of memory");
 		memcpy(res->payload, reply->payload.data, reply->payload.len);
 		res->payload_len = reply->payload.len;
 	}
@@ -334,7 +330,7 @@ static baton_status plain_call(baton_client *c, Baton__V1__RequestFrame *frame, 
 
 	*out = NULL;
 	if ((buf = pack_frame(frame, stack, sizeof(stack), &len, &heap)) == NULL)
-		return fail(res, BATON_INTERNAL, "out of memory");
+		return client_fail(res, BATON_INTERNAL, "out of memory");
 	s = exchange(c, buf, len, deadline, timeout_ms, res, &msg);
 	if (heap)
 		free(buf);
@@ -343,7 +339,7 @@ static baton_status plain_call(baton_client *c, Baton__V1__RequestFrame *frame, 
 	*out = baton__v1__reply_frame__unpack(NULL, nng_msg_len(msg), nng_msg_body(msg));
 	nng_msg_free(msg);
 	if (*out == NULL)
-		return fail(res, BATON_INTERNAL, "the server's reply is not a baton.v1.ReplyFrame");
+		return client_fail(res, BATON_INTERNAL, "the server's reply is not a baton.v1.ReplyFrame");
 	return BATON_OK;
 }
 
@@ -370,7 +366,7 @@ static baton_status handshake(baton_client *c, int64_t deadline, int64_t timeout
 
 	memset(&hres, 0, sizeof(hres));
 	if ((rv = chan_client_hello(&hs, c->server_key, c->key.secret_key, clock_realtime_ms(), NULL)) != CHAN_OK)
-		return fail(res, BATON_INTERNAL, "handshake: %s", chan_strerror(rv));
+		return client_fail(res, BATON_INTERNAL, "handshake: %s", chan_strerror(rv));
 	hreq.version = hs.hello.version;
 	hreq.server_key = (ProtobufCBinaryData){ CHAN_KEY_BYTES, hs.hello.server_key };
 	hreq.client_key = (ProtobufCBinaryData){ CHAN_KEY_BYTES, hs.hello.client_key };
@@ -384,17 +380,17 @@ static baton_status handshake(baton_client *c, int64_t deadline, int64_t timeout
 	frame.payload = (ProtobufCBinaryData){ baton__v1__handshake_request__pack(&hreq, payload), payload };
 
 	if ((s = plain_call(c, &frame, deadline, timeout_ms, &hres, &reply)) != BATON_OK) {
-		fail(res, s, "opening a session: %s", hres.message);
+		client_fail(res, s, "opening a session: %s", hres.message);
 		goto out;
 	}
 	if ((s = result_from_reply(reply, &hres)) != BATON_OK) {
-		fail(res, s, "the server refused the session: %s", hres.message);
+		client_fail(res, s, "the server refused the session: %s", hres.message);
 		goto out;
 	}
 	hrep = baton__v1__handshake_reply__unpack(NULL, hres.payload_len, hres.payload);
 	if (hrep == NULL || hrep->session_id.len != CHAN_SESSION_ID_BYTES ||
 	    hrep->server_ephemeral.len != CHAN_KEY_BYTES || hrep->signature.len != CHAN_SIG_BYTES) {
-		s = fail(res, BATON_UNAUTHENTICATED, "the server's handshake reply is malformed");
+		s = client_fail(res, BATON_UNAUTHENTICATED, "the server's handshake reply is malformed");
 		goto out;
 	}
 	memcpy(w.session_id, hrep->session_id.data, CHAN_SESSION_ID_BYTES);
@@ -402,7 +398,7 @@ static baton_status handshake(baton_client *c, int64_t deadline, int64_t timeout
 	w.expires_unix_ms = hrep->expires_unix_ms;
 	memcpy(w.signature, hrep->signature.data, CHAN_SIG_BYTES);
 	if ((rv = chan_client_finish(&hs, &w, &c->keys)) != CHAN_OK) {
-		s = fail(res, BATON_UNAUTHENTICATED,
+		s = client_fail(res, BATON_UNAUTHENTICATED,
 		    "the server did not prove the pinned server key (%s); wrong --server-key, or not the "
 		    "server you meant", chan_strerror(rv));
 		goto out;
@@ -490,19 +486,19 @@ static baton_status sealed_call(baton_client *c, Baton__V1__RequestFrame *inner,
 	if (sign) {
 		chan_payload_hash(inner->payload.data, inner->payload.len, hash);
 		if (chan_request_sign(c->key.secret_key, cs.keys.binding, inner->method, res->request_id, hash, sig) != CHAN_OK) {
-			s = fail(res, BATON_INVALID_ARGUMENT, "cannot sign a request for %s", inner->method);
+			s = client_fail(res, BATON_INVALID_ARGUMENT, "cannot sign a request for %s", inner->method);
 			goto out;
 		}
 		inner->signature = (ProtobufCBinaryData){ sizeof(sig), sig };
 	}
 	plain_len = baton__v1__request_frame__get_packed_size(inner);
 	if ((plain = malloc(plain_len)) == NULL || (sealed = malloc(plain_len + CHAN_TAG_BYTES)) == NULL) {
-		s = fail(res, BATON_INTERNAL, "out of memory");
+		s = client_fail(res, BATON_INTERNAL, "out of memory");
 		goto out;
 	}
 	baton__v1__request_frame__pack(inner, plain);
 	if (chan_seal(cs.keys.c2s, CHAN_C2S, cs.id, cs.counter, plain, plain_len, sealed) != CHAN_OK) {
-		s = fail(res, BATON_INTERNAL, "cannot seal the request");
+		s = client_fail(res, BATON_INTERNAL, "cannot seal the request");
 		goto out;
 	}
 	outer.session_id = (ProtobufCBinaryData){ sizeof(cs.id), cs.id };
@@ -510,14 +506,14 @@ static baton_status sealed_call(baton_client *c, Baton__V1__RequestFrame *inner,
 	outer.sealed = (ProtobufCBinaryData){ plain_len + CHAN_TAG_BYTES, sealed };
 	outer.method = "";
 	if ((buf = pack_frame(&outer, stack, sizeof(stack), &len, &heap)) == NULL) {
-		s = fail(res, BATON_INTERNAL, "out of memory");
+		s = client_fail(res, BATON_INTERNAL, "out of memory");
 		goto out;
 	}
 	if ((s = exchange(c, buf, len, deadline, timeout_ms, res, &msg)) != BATON_OK)
 		goto out;
 	reply = baton__v1__reply_frame__unpack(NULL, nng_msg_len(msg), nng_msg_body(msg));
 	if (reply == NULL) {
-		s = fail(res, BATON_INTERNAL, "the server's reply is not a baton.v1.ReplyFrame");
+		s = client_fail(res, BATON_INTERNAL, "the server's reply is not a baton.v1.ReplyFrame");
 		goto out;
 	}
 	if (reply->sealed.len == 0) {
@@ -527,26 +523,26 @@ static baton_status sealed_call(baton_client *c, Baton__V1__RequestFrame *inner,
 			session_forget(c, cs.generation);
 		}
 		if (reply->status == BATON__V1__STATUS_CODE__OK)
-			s = fail(res, BATON_INTERNAL, "the server answered a sealed request unsealed");
+			s = client_fail(res, BATON_INTERNAL, "the server answered a sealed request unsealed");
 		else
 			s = result_from_reply(reply, res);
 		goto out;
 	}
 	if (reply->counter != cs.counter || reply->sealed.len < CHAN_TAG_BYTES) {
-		s = fail(res, BATON_INTERNAL, "the server's reply does not answer this request");
+		s = client_fail(res, BATON_INTERNAL, "the server's reply does not answer this request");
 		goto out;
 	}
 	rplain_len = reply->sealed.len - CHAN_TAG_BYTES;
 	if ((rplain = malloc(rplain_len ? rplain_len : 1)) == NULL) {
-		s = fail(res, BATON_INTERNAL, "out of memory");
+		s = client_fail(res, BATON_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (chan_open(cs.keys.s2c, CHAN_S2C, cs.id, cs.counter, reply->sealed.data, reply->sealed.len, rplain) != CHAN_OK) {
-		s = fail(res, BATON_INTERNAL, "the server's reply failed authentication");
+		s = client_fail(res, BATON_INTERNAL, "the server's reply failed authentication");
 		goto out;
 	}
 	if ((opened = baton__v1__reply_frame__unpack(NULL, rplain_len, rplain)) == NULL) {
-		s = fail(res, BATON_INTERNAL, "the server's sealed reply is not a baton.v1.ReplyFrame");
+		s = client_fail(res, BATON_INTERNAL, "the server's sealed reply is not a baton.v1.ReplyFrame");
 		goto out;
 	}
 	s = result_from_reply(opened, res);
@@ -578,7 +574,7 @@ baton_status baton_call(baton_client *c, const char *method, const void *request
 
 	memset(res, 0, sizeof(*res));
 	if (method == NULL || method[0] != '/' || strchr(method + 1, '/') == NULL)
-		return fail(res, BATON_INVALID_ARGUMENT,
+		return client_fail(res, BATON_INVALID_ARGUMENT,
 		    "method must be fully qualified, like /baton.v1.System/Ping");
 	timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->default_timeout_ms;
 	deadline = opts && opts->deadline_unix_ms != 0 ? opts->deadline_unix_ms : now + timeout_ms;
@@ -606,7 +602,7 @@ baton_status baton_call(baton_client *c, const char *method, const void *request
 		return s;
 	}
 	if (sign)
-		return fail(res, BATON_UNAUTHENTICATED,
+		return client_fail(res, BATON_UNAUTHENTICATED,
 		    "%s changes state and must be signed: open the client with a key", method);
 	if ((s = plain_call(c, &frame, deadline, timeout_ms, res, &reply)) != BATON_OK)
 		return s;
@@ -622,7 +618,7 @@ baton_status baton_session_open(baton_client *c, int64_t timeout_ms, baton_resul
 
 	memset(res, 0, sizeof(*res));
 	if (!c->secure)
-		return fail(res, BATON_INVALID_ARGUMENT, "the client was opened without a key");
+		return client_fail(res, BATON_INVALID_ARGUMENT, "the client was opened without a key");
 	pthread_mutex_lock(&c->sess_mtx);
 	if (!session_fresh(c, clock_realtime_ms()))
 		s = handshake(c, clock_realtime_ms() + t, t, res);
@@ -636,116 +632,4 @@ void baton_session_stats_get(baton_client *c, baton_session_stats *stats)
 	stats->handshakes = c->handshakes;
 	stats->expires_unix_ms = c->have_session ? c->session_expires_ms : 0;
 	pthread_mutex_unlock(&c->sess_mtx);
-}
-
-/* ---- typed helpers ------------------------------------------------------ */
-
-/* Packs msg and calls method; on OK res->payload holds the packed reply. */
-static baton_status call_message(baton_client *c, const char *method, const ProtobufCMessage *msg,
-    int64_t timeout_ms, baton_result *res)
-{
-	baton_call_options opts = { .timeout_ms = timeout_ms };
-	size_t size = protobuf_c_message_get_packed_size(msg);
-	uint8_t stack[256], *buf = size <= sizeof(stack) ? stack : malloc(size);
-	baton_status s;
-
-	if (buf == NULL) {
-		memset(res, 0, sizeof(*res));
-		return fail(res, BATON_INTERNAL, "out of memory");
-	}
-	protobuf_c_message_pack(msg, buf);
-	s = baton_call(c, method, buf, size, &opts, res);
-	if (buf != stack)
-		free(buf);
-	return s;
-}
-
-/* Unpacks res->payload as a desc message and empties the payload. NULL
- * (with res failed as INTERNAL) if it does not parse. Caller frees the
- * message with protobuf_c_message_free_unpacked(msg, NULL). */
-static ProtobufCMessage *reply_take(baton_result *res, const ProtobufCMessageDescriptor *desc)
-{
-	ProtobufCMessage *msg = protobuf_c_message_unpack(desc, NULL, res->payload_len, res->payload);
-
-	free(res->payload);
-	res->payload = NULL;
-	res->payload_len = 0;
-	if (msg == NULL)
-		fail(res, BATON_INTERNAL, "reply is not a %s", desc->name);
-	return msg;
-}
-
-baton_status baton_ping(baton_client *c, const void *data, size_t len, int64_t timeout_ms,
-    baton_result *res)
-{
-	Baton__V1__PingRequest req = BATON__V1__PING_REQUEST__INIT;
-	Baton__V1__PingReply *rep;
-	baton_status s;
-
-	req.payload.data = (uint8_t *)data;
-	req.payload.len = len;
-	if ((s = call_message(c, "/baton.v1.System/Ping", &req.base, timeout_ms, res)) != BATON_OK)
-		return s;
-	if ((rep = (Baton__V1__PingReply *)reply_take(res, &baton__v1__ping_reply__descriptor)) == NULL)
-		return res->status;
-	if (rep->payload.len > 0) {
-		if ((res->payload = malloc(rep->payload.len)) == NULL) {
-			baton__v1__ping_reply__free_unpacked(rep, NULL);
-			return fail(res, BATON_INTERNAL, "out of memory");
-		}
-		memcpy(res->payload, rep->payload.data, rep->payload.len);
-		res->payload_len = rep->payload.len;
-	}
-	baton__v1__ping_reply__free_unpacked(rep, NULL);
-	return BATON_OK;
-}
-
-const char *baton_serving_str(baton_serving s)
-{
-	switch (s) {
-	case BATON_SERVING: return "SERVING";
-	case BATON_NOT_SERVING: return "NOT_SERVING";
-	case BATON_SERVING_SERVICE_UNKNOWN: return "SERVICE_UNKNOWN";
-	default: return "UNKNOWN";
-	}
-}
-
-baton_status baton_health_check(baton_client *c, const char *service, int64_t timeout_ms,
-    baton_serving *serving, baton_result *res)
-{
-	Baton__V1__HealthCheckRequest req = BATON__V1__HEALTH_CHECK_REQUEST__INIT;
-	Baton__V1__HealthCheckResponse *rep;
-	baton_status s;
-
-	*serving = BATON_SERVING_UNKNOWN;
-	req.service = (char *)(service != NULL ? service : "");
-	if ((s = call_message(c, "/baton.v1.Health/Check", &req.base, timeout_ms, res)) != BATON_OK)
-		return s;
-	rep = (Baton__V1__HealthCheckResponse *)reply_take(res, &baton__v1__health_check_response__descriptor);
-	if (rep == NULL)
-		return res->status;
-	*serving = rep->status >= 0 && rep->status <= 3 ? (baton_serving)rep->status : BATON_SERVING_UNKNOWN;
-	baton__v1__health_check_response__free_unpacked(rep, NULL);
-	return BATON_OK;
-}
-
-baton_status baton_server_info_get(baton_client *c, int64_t timeout_ms, baton_server_info *info,
-    baton_result *res)
-{
-	Baton__V1__InfoRequest req = BATON__V1__INFO_REQUEST__INIT;
-	Baton__V1__InfoReply *rep;
-	baton_status s;
-
-	memset(info, 0, sizeof(*info));
-	if ((s = call_message(c, "/baton.v1.System/Info", &req.base, timeout_ms, res)) != BATON_OK)
-		return s;
-	if ((rep = (Baton__V1__InfoReply *)reply_take(res, &baton__v1__info_reply__descriptor)) == NULL)
-		return res->status;
-	snprintf(info->server_version, sizeof(info->server_version), "%s", rep->server_version);
-	snprintf(info->database_id, sizeof(info->database_id), "%s", rep->database_id);
-	info->schema_version = rep->schema_version;
-	info->database_time_unix_ms = rep->database_time_unix_ms;
-	info->uptime_seconds = rep->uptime_seconds;
-	baton__v1__info_reply__free_unpacked(rep, NULL);
-	return BATON_OK;
 }

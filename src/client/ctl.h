@@ -8,6 +8,10 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include <baton/client.h>
+#include <baton/keys.h>
+
+#include "baton/v1/identity.pb-c.h"
+#include "common/textbuf.h"
 
 #define EXIT_RPC   1 /* the call failed: status and message on stderr */
 #define EXIT_USAGE 2
@@ -48,7 +52,19 @@ int ctl_call(const ctl_globals *g, const char *verb, baton_client *c, const char
 /* Formats ms since the epoch as "2026-11-22 21:05Z" ("-" for 0). */
 void ctl_time(int64_t unix_ms, char *buf, size_t len);
 
-/* Verbs in ctl_identity.c. argv[0] is the verb. */
+/* Shared printing and argument helpers (ctl_identity.c). */
+void ctl_json_key(textbuf *t, const Baton__V1__Key *k);
+void ctl_print_key_line(const Baton__V1__Key *k);
+void ctl_print_json_ok(const char *key, const char *value);
+/* A public key given as text or as a file holding it, as printable text
+ * (out: BATON_PUBLIC_KEY_TEXT bytes); 0 or EXIT_USAGE after saying why. */
+int ctl_public_key_arg(const char *verb, const char *arg, char out[BATON_PUBLIC_KEY_TEXT]);
+/* Parses "ARG [--flag VALUE]"; 0, -1 after printing usage for --help, or
+ * EXIT_USAGE. */
+int ctl_one_arg_with(const char *verb, int argc, char **argv, const char *flag, const char **arg,
+    const char **value, const char *usage);
+
+/* Verbs (ctl_identity.c, ctl_key.c). argv[0] is the verb. */
 int ctl_keygen(const ctl_globals *g, int argc, char **argv);
 int ctl_whoami(const ctl_globals *g, int argc, char **argv);
 int ctl_org(const ctl_globals *g, int argc, char **argv);
