@@ -245,7 +245,7 @@ static baton_status file_read_small(const char *path, bool secret, char *buf, si
 	}
 	if (secret && (st.st_mode & 077) != 0) {
 		rv = fail(msg, msg_len, BATON_PERMISSION_DENIED,
-		    "%s has mode %04o, so group or others may read the secret key; run `chmod 600 %s`",
+		    "%s has mode %04o, so group or others can access the secret key; run `chmod 600 %s`",
 		    path, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
