@@ -29,7 +29,9 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
-echo "run: batond on $BATON_LISTEN; try: $BUILD/batonctl ping   (Ctrl-C stops)"
+echo "run: batond on $BATON_LISTEN (Ctrl-C stops). Keys are under var/: as the first admin, try"
+echo "run:   export BATON_KEY=var/admin.key BATON_SERVER_KEY=var/batond.key.pub"
+echo "run:   $BUILD/batonctl whoami"
 "$BUILD/batond" "$@" &
 batond_pid=$!
 # Wait for batond itself; a signal interrupts the wait and runs stop().
