@@ -151,6 +151,7 @@ static void worker_log_call(worker *w)
 	    LOG_S("status", baton_status_str(w->call.status.status)),
 	    LOG_I("duration_us", (clock_monotonic_ns() - w->t0) / 1000), LOG_S("peer", peer),
 	    LOG_S("request_id", rid), LOG_S("principal", w->call.sealed ? w->call.caller.handle : NULL),
+	    LOG_S("replayed", w->call.replayed ? "true" : NULL),
 	    LOG_S("message", w->call.status.status == BATON_OK ? NULL : w->call.status.text));
 }
 
