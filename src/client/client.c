@@ -522,10 +522,16 @@ static baton_status sealed_call(baton_client *c, Baton__V1__RequestFrame *inner,
 			*renew = true;
 			session_forget(c, cs.generation);
 		}
-		if (reply->status == BATON__V1__STATUS_CODE__OK)
-			s = client_fail(res, BATON_INTERNAL, "the server answered a sealed request unsealed");
-		else
+		/* The server answers a sealed request unsealed only to refuse it
+		 * before it ran (UNAUTHENTICATED). Anything else unsealed cannot be
+		 * trusted: whoever sent it, the call's outcome is unknown. */
+		if (reply->status == BATON__V1__STATUS_CODE__UNAUTHENTICATED)
 			s = result_from_reply(reply, res);
+		else
+			s = client_fail(res, BATON_UNAVAILABLE,
+			    "the answer to a sealed request came unsealed (claiming %s: %.200s); it cannot be "
+			    "trusted, and the call may or may not have run",
+			    baton_status_str((int)reply->status), reply->message ? reply->message : "");
 		goto out;
 	}
 	if (reply->counter != cs.counter || reply->sealed.len < CHAN_TAG_BYTES) {

@@ -32,7 +32,7 @@ baton_status once_claim(rpc_call *call, bool *done, ProtobufCBinaryData *reply)
 {
 	char *rid = once_hex(call, call->request_id, sizeof(call->request_id));
 	char *hash = once_hex(call, call->payload_hash, sizeof(call->payload_hash));
-	const char *params[4] = { call->caller.principal_id, rid, call->method_name, hash };
+	const char *params[5] = { call->caller.principal_id, rid, call->method_name, hash, call->caller.org_id };
 	PGresult *res = NULL;
 	baton_status s;
 
@@ -44,10 +44,10 @@ baton_status once_claim(rpc_call *call, bool *done, ProtobufCBinaryData *reply)
 	 * while the INSERT waited for it. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		s = db_exec(call->db, &res,
-		    "INSERT INTO request_record (principal_id, request_id, method, payload_hash)"
-		    " VALUES ($1, decode($2, 'hex'), $3, decode($4, 'hex'))"
+		    "INSERT INTO request_record (principal_id, request_id, method, payload_hash, org_id)"
+		    " VALUES ($1, decode($2, 'hex'), $3, decode($4, 'hex'), $5)"
 		    " ON CONFLICT DO NOTHING RETURNING true",
-		    4, params, &call->status);
+		    5, params, &call->status);
 		if (s != BATON_OK)
 			return s;
 		bool claimed = PQntuples(res) == 1;

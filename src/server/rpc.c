@@ -226,7 +226,8 @@ static Baton__V1__RequestFrame *open_sealed(rpc_call *call, const Baton__V1__Req
 	int rv;
 
 	if (outer->session_id.len != CHAN_SESSION_ID_BYTES || outer->sealed.len < CHAN_TAG_BYTES ||
-	    outer->method[0] != '\0' || outer->payload.len != 0 || outer->request_id.len != 0) {
+	    outer->method[0] != '\0' || outer->payload.len != 0 || outer->request_id.len != 0 ||
+	    outer->deadline_unix_ms != 0 || outer->signature.len != 0) {
 		status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "a sealed frame carries only session_id (16 bytes), counter and sealed");
 		return NULL;

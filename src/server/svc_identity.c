@@ -1,4 +1,5 @@
 /* svc_identity.c - baton.v1.Identity: organizations, principals and keys (add, list, disable, rotate, revoke). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,60 @@
 static baton_status oom(rpc_call *call)
 {
 	return status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* The text form of a UUID (any case): ids are looked up as ids, and never
+ * accepted as names, so a name can never shadow an id. */
+static bool uuid_shaped(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Names and handles: a lower-case letter or digit, then up to 62 of those
+ * or extra (".-_" plus "@" for handles); never UUID-shaped. */
+static bool name_ok(const char *s, const char *extra)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || uuid_shaped(s) || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && strchr(extra, s[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* BCP 47 in its common shape: 2-3 lower-case letters, then subtags of 2-8
+ * letters or digits ("pl", "es-419", "pt-BR", "sr-Latn-RS"). */
+static bool language_ok(const char *s)
+{
+	size_t i = 0, run = 0;
+
+	while (islower((unsigned char)s[i]))
+		i++;
+	if (i < 2 || i > 3)
+		return false;
+	for (; s[i] != '\0'; i++) {
+		if (s[i] == '-') {
+			if (i > 0 && s[i - 1] == '-')
+				return false;
+			run = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[i]) || ++run > 8)
+			return false;
+		if (s[i + 1] == '\0' || s[i + 1] == '-')
+			if (run < 2)
+				return false;
+	}
+	return s[i - 1] != '-';
 }
 
 static char *col(rpc_call *call, PGresult *res, int row, int c)
@@ -171,8 +226,9 @@ static baton_status find_org(rpc_call *call, const char *name_or_id, char id[40]
 	PGresult *res;
 	baton_status s;
 
-	s = db_exec(call->db, &res,
-	    "SELECT id, kind FROM org WHERE name = $1 OR id::text = $1", 1, params, &call->status);
+	s = db_exec(call->db, &res, uuid_shaped(name_or_id)
+	    ? "SELECT id, kind FROM org WHERE id = $1::uuid" : "SELECT id, kind FROM org WHERE name = $1",
+	    1, params, &call->status);
 	if (s != BATON_OK)
 		return s;
 	if (PQntuples(res) != 1) {
@@ -194,7 +250,8 @@ static baton_status find_principal(rpc_call *call, const char *handle_or_id,
 	size_t n;
 	baton_status s;
 
-	s = load_principals(call, "p.handle = $1 OR p.id::text = $1", 1, params, &list, &n);
+	s = load_principals(call, uuid_shaped(params[0]) ? "p.id = $1::uuid" : "p.handle = $1", 1, params,
+	    &list, &n);
 	if (s != BATON_OK)
 		return s;
 	if (n != 1)
@@ -232,15 +289,27 @@ static baton_status add_org(rpc_call *call, const ProtobufCMessage *request, Pro
 	PGresult *res;
 	baton_status s;
 
+	static const char *const kinds[] = { "after_hours", "seasonal", "language", "overflow" };
+	bool kind_ok = false;
+
 	if (strcmp(req->kind, "in_house") == 0)
 		return status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "the in-house organization exists from the first start; add partners "
 		    "(after_hours, seasonal, language, overflow)");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		kind_ok = kind_ok || strcmp(req->kind, kinds[i]) == 0;
+	if (!kind_ok)
+		return status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "kind '%.40s' is not one of after_hours, seasonal, language, overflow", req->kind);
+	if (!name_ok(req->name, "._-"))
+		return status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "organization name '%.80s' must be 1 to 63 lower-case letters, digits, '.', '_' or '-', "
+		    "starting with a letter or digit, and not look like an id", req->name);
 	for (size_t i = 0; i < req->n_languages; i++) {
 		size_t used = strlen(langs);
-		if (strpbrk(req->languages[i], "{},\"\\ ") != NULL || req->languages[i][0] == '\0')
+		if (!language_ok(req->languages[i]))
 			return status_set(&call->status, BATON_INVALID_ARGUMENT,
-			    "'%s' is not a BCP 47 language tag", req->languages[i]);
+			    "language '%.40s' is not a BCP 47 tag (like pl, es-419 or pt-BR)", req->languages[i]);
 		snprintf(langs + used, sizeof(langs) - used, "%s%s", i ? "," : "", req->languages[i]);
 	}
 	if (strlen(langs) >= sizeof(langs) - 2)
@@ -346,7 +415,14 @@ static baton_status add_principal(rpc_call *call, const ProtobufCMessage *reques
 
 	if (role == 0)
 		return status_set(&call->status, BATON_INVALID_ARGUMENT,
-		    "role '%s' is not one of agent, manager, lead, admin, integration", req->role);
+		    "role '%.40s' is not one of agent, manager, lead, admin, integration", req->role);
+	if (!name_ok(req->handle, "._-@"))
+		return status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "handle '%.80s' must be 1 to 63 lower-case letters, digits, '.', '_', '-' or '@', "
+		    "starting with a letter or digit, and not look like an id", req->handle);
+	if (req->display_name[0] == '\0' || strlen(req->display_name) > 200)
+		return status_set(&call->status, BATON_INVALID_ARGUMENT,
+		    "display name must be 1 to 200 characters");
 	if ((s = find_org(call, req->org, org_id, kind)) != BATON_OK)
 		return s;
 	if (call->caller.role == ROLE_MANAGER) {
@@ -438,13 +514,19 @@ static baton_status disable_principal(rpc_call *call, const ProtobufCMessage *re
 		    "you cannot disable yourself; ask another admin or manager");
 	if ((s = may_manage(call, p, false)) != BATON_OK)
 		return s;
-	if (p->disabled_unix_ms != 0)
-		return status_set(&call->status, BATON_FAILED_PRECONDITION, "%s is already disabled", p->handle);
 	const char *params[2] = { p->id, req->reason };
-	if ((s = db_exec(call->db, NULL,
-	         "UPDATE principal SET disabled_at = now(), disabled_reason = nullif($2, '') WHERE id = $1",
+	PGresult *res;
+	/* The condition is in the UPDATE, so that of concurrent disables one
+	 * wins and the others see it disabled. */
+	if ((s = db_exec(call->db, &res,
+	         "UPDATE principal SET disabled_at = now(), disabled_reason = nullif($2, '')"
+	         " WHERE id = $1 AND disabled_at IS NULL RETURNING id",
 	         2, params, &call->status)) != BATON_OK)
 		return s;
+	bool changed = PQntuples(res) == 1;
+	PQclear(res);
+	if (!changed)
+		return status_set(&call->status, BATON_FAILED_PRECONDITION, "%s is already disabled", p->handle);
 	if ((s = find_principal(call, p->id, &rep->principal)) != BATON_OK)
 		return s;
 	char body[512];
@@ -467,7 +549,15 @@ static baton_status add_key(rpc_call *call, const ProtobufCMessage *request, Pro
 		return s;
 	if ((s = may_manage(call, p, true)) != BATON_OK)
 		return s;
-	if (p->disabled_unix_ms != 0)
+	/* FOR SHARE waits for a concurrent disable and then sees it. */
+	const char *params[1] = { p->id };
+	PGresult *res;
+	if ((s = db_exec(call->db, &res, "SELECT 1 FROM principal WHERE id = $1 AND disabled_at IS NULL FOR SHARE",
+	         1, params, &call->status)) != BATON_OK)
+		return s;
+	bool enabled = PQntuples(res) == 1;
+	PQclear(res);
+	if (!enabled)
 		return status_set(&call->status, BATON_FAILED_PRECONDITION, "%s is disabled", p->handle);
 	return insert_key(call, p, req->public_key, &rep->key);
 }

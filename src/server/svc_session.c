@@ -80,12 +80,31 @@ static baton_status record_ephemeral(rpc_call *call, const uint8_t eph[CHAN_KEY_
 	return s;
 }
 
-/* If the transaction that recorded the handshake did not commit, the
- * client never learns the session: forget it. */
-static void after_handshake(rpc_call *call, bool committed, void *arg)
+/*
+ * The handshake's own transaction: look the key up and record the
+ * ephemeral key. It runs only after the rate limit and the signature
+ * check passed, so refused peers cost no database work; the session is
+ * created only once this committed.
+ */
+static baton_status register_handshake(rpc_call *call, const chan_hello *hello, session_caller *who)
 {
-	if (!committed)
-		session_remove(call->server->sessions, arg);
+	db_scope all = { .all = true };
+	baton_status s;
+
+	if (call->db == NULL)
+		return status_set(&call->status, BATON_UNAVAILABLE, "database unavailable");
+	for (int attempt = 1;; attempt++) {
+		if ((s = db_tx_begin_scoped(call->db, rpc_call_remaining_ms(call), &all, &call->status)) != BATON_OK)
+			return s;
+		if ((s = find_principal(call, hello->client_key, who)) == BATON_OK &&
+		    (s = record_ephemeral(call, hello->client_ephemeral)) == BATON_OK)
+			s = db_tx_commit(call->db, &call->status);
+		else
+			db_tx_rollback(call->db);
+		if (s != BATON_ABORTED || attempt == 3 || rpc_call_remaining_ms(call) == 0)
+			return s;
+		status_clear(&call->status);
+	}
 }
 
 static baton_status run(rpc_call *call, const Baton__V1__HandshakeRequest *req,
@@ -119,9 +138,7 @@ static baton_status run(rpc_call *call, const Baton__V1__HandshakeRequest *req,
 	if ((rv = chan_hello_check(&hello, srv->public_key, now, srv->handshake_window_ms)) != CHAN_OK)
 		return status_set(&call->status, BATON_UNAUTHENTICATED, "handshake refused: %s",
 		    chan_strerror(rv));
-	if ((s = find_principal(call, hello.client_key, &who)) != BATON_OK)
-		return s;
-	if ((s = record_ephemeral(call, hello.client_ephemeral)) != BATON_OK)
+	if ((s = register_handshake(call, &hello, &who)) != BATON_OK)
 		return s;
 
 	if ((sid = arena_alloc(call->arena, CHAN_SESSION_ID_BYTES)) == NULL)
@@ -135,8 +152,6 @@ static baton_status run(rpc_call *call, const Baton__V1__HandshakeRequest *req,
 	chan_keys_wipe(&keys);
 	if (s != BATON_OK)
 		return s;
-	call->after_tx = after_handshake;
-	call->after_tx_arg = sid;
 
 	uint8_t *out = arena_alloc(call->arena, CHAN_SESSION_ID_BYTES + CHAN_KEY_BYTES + CHAN_SIG_BYTES);
 	if (out == NULL)
@@ -161,6 +176,8 @@ static baton_status handshake(rpc_call *call, const ProtobufCMessage *request, P
 
 	/* Peers whose handshakes keep failing are turned away before any
 	 * signature check or database work. */
+	if (srv->sessions == NULL || srv->handshake_limit == NULL)
+		return status_set(&call->status, BATON_UNAVAILABLE, "this server takes no sessions");
 	if (!ratelimit_allows(srv->handshake_limit, call->peer_host, now))
 		return status_set(&call->status, BATON_RESOURCE_EXHAUSTED,
 		    "too many failed handshakes from %s; wait a minute", call->peer_host);
@@ -173,7 +190,9 @@ static baton_status handshake(rpc_call *call, const ProtobufCMessage *request, P
 }
 
 static const rpc_method_impl methods[] = {
-	{ "Handshake", handshake, RPC_TX | RPC_NO_SESSION, 0 },
+	/* Not RPC_TX: the handler opens its transaction itself, after the
+	 * checks that need no database. */
+	{ "Handshake", handshake, RPC_NO_SESSION, 0 },
 };
 
 const rpc_service_impl svc_session = {

@@ -110,7 +110,8 @@ static int dispatch_setup(void **state)
 	atomic_init(&server.draining, false);
 	if (rpc_table_build(&server.table, services, sizeof(services) / sizeof(services[0]), &m) != BATON_OK)
 		return -1;
-	if ((server.sessions = session_store_new(16)) == NULL)
+	if ((server.sessions = session_store_new(16)) == NULL ||
+	    (server.handshake_limit = ratelimit_new(30)) == NULL)
 		return -1;
 	for (int i = AS_AGENT; i <= UNKNOWN_SESSION; i++) {
 		session_caller who = { .role = i == AS_ADMIN ? ROLE_ADMIN : ROLE_AGENT, .in_house = i == AS_ADMIN };
@@ -131,6 +132,7 @@ static int dispatch_teardown(void **state)
 	(void)state;
 	rpc_table_free(&server.table);
 	session_store_free(server.sessions);
+	ratelimit_free(server.handshake_limit);
 	arena_fini(&scratch);
 	return 0;
 }
@@ -237,8 +239,8 @@ static void dispatch_case_table(void **state)
 		  "needs the principal's signature" },
 		{ "mutation without request id", "/baton.v1.Identity/AddOrg", NULL, future, 0, false, AS_ADMIN, BATON_INVALID_ARGUMENT,
 		  "needs a 16-byte request_id" },
-		{ "handshake without database", "/baton.v1.Session/Handshake", NULL, future, 16, false, PLAIN, BATON_UNAVAILABLE,
-		  "database unavailable" },
+		{ "handshake of a wrong version", "/baton.v1.Session/Handshake", NULL, future, 16, false, PLAIN,
+		  BATON_UNAUTHENTICATED, "version 0 is not supported" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

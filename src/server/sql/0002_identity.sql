@@ -19,9 +19,15 @@ CREATE FUNCTION baton_bcp47_ok(tags text[]) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT coalesce(bool_and(t ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'), true) FROM unnest(tags) AS t $$;
 
+-- Names are looked up as names and ids as ids; a name shaped like an id
+-- could otherwise shadow one.
+CREATE FUNCTION baton_uuid_shaped(t text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT t ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' $$;
+
 CREATE TABLE org (
     id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    name       text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9][a-z0-9._-]{0,62}$'),
+    name       text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9][a-z0-9._-]{0,62}$' AND NOT baton_uuid_shaped(name)),
     kind       text NOT NULL
                CHECK (kind IN ('in_house', 'after_hours', 'seasonal', 'language', 'overflow')),
     languages  text[] NOT NULL DEFAULT '{}' CHECK (baton_bcp47_ok(languages)),
@@ -34,7 +40,8 @@ CREATE UNIQUE INDEX org_one_in_house ON org ((true)) WHERE kind = 'in_house';
 CREATE TABLE principal (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     org_id          uuid NOT NULL REFERENCES org (id),
-    handle          text NOT NULL UNIQUE CHECK (handle ~ '^[a-z0-9][a-z0-9._@-]{0,62}$'),
+    handle          text NOT NULL UNIQUE
+                    CHECK (handle ~ '^[a-z0-9][a-z0-9._@-]{0,62}$' AND NOT baton_uuid_shaped(handle)),
     display_name    text NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),
     role            text NOT NULL
                     CHECK (role IN ('agent', 'manager', 'lead', 'admin', 'integration')),
@@ -93,6 +100,7 @@ CREATE INDEX event_org ON event (org_id, id);
 -- transaction of its effect; a resend finds the record and gets the reply.
 CREATE TABLE request_record (
     principal_id uuid NOT NULL,
+    org_id       uuid NOT NULL,           -- the principal's, for row-level security
     request_id   bytea NOT NULL CHECK (length(request_id) = 16),
     method       text NOT NULL,
     payload_hash bytea NOT NULL,
@@ -128,6 +136,12 @@ CREATE POLICY principal_scope ON principal
 ALTER TABLE principal_key ENABLE ROW LEVEL SECURITY;
 ALTER TABLE principal_key FORCE ROW LEVEL SECURITY;
 CREATE POLICY principal_key_scope ON principal_key
+    USING (baton_scope_all() OR org_id = baton_scope_org())
+    WITH CHECK (baton_scope_all() OR org_id = baton_scope_org());
+
+ALTER TABLE request_record ENABLE ROW LEVEL SECURITY;
+ALTER TABLE request_record FORCE ROW LEVEL SECURITY;
+CREATE POLICY request_record_scope ON request_record
     USING (baton_scope_all() OR org_id = baton_scope_org())
     WITH CHECK (baton_scope_all() OR org_id = baton_scope_org());
 
