@@ -7,7 +7,8 @@
 #                     unless BATON_DATABASE_URL is set); Ctrl-C stops both
 #   make test         unit + integration tests (real PostgreSQL, real batond)
 #   make test SAN=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench        Ping through libbaton versus a raw nng echo, same run
+#   make bench        secure Ping and plain RPC versus a raw nng echo, same run; handshakes/s
+#   make fuzz         every libFuzzer harness for FUZZ_SECONDS (installs clang first)
 #   make install      install binaries, library and headers under PREFIX
 
 PREFIX  ?= /usr/local
@@ -133,8 +134,20 @@ $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/repla
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER)
 
-fuzz: $(PB_C) $(GEN)/migrations.c
-	@BUILD=$(BUILD) sh tests/fuzz/run.sh
+# `make fuzz` installs what it needs first, as `make test` does: the build's
+# packages, clang, and libFuzzer, which ships with clang's runtime (Debian:
+# libclang-rt-<N>-dev for clang N, so named once clang is there).
+FUZZ_PKGS    := clang
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	@sh deploy/deps.sh $(FUZZ_PKGS)
+	@sh deploy/deps.sh libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev
+	@$(MAKE) --no-print-directory fuzz-run
+
+.PHONY: fuzz-run
+fuzz-run: $(PB_C) $(GEN)/migrations.c
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN)

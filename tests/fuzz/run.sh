@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - builds every tests/fuzz/fuzz_*.c with libFuzzer + ASan + UBSan and fuzzes each for a while.
 #
-#   BUILD=build FUZZ_SECONDS=60 sh tests/fuzz/run.sh     (or: make fuzz)
+#   BUILD=build FUZZ_SECONDS=60 sh tests/fuzz/run.sh
+#   make fuzz FUZZ_SECONDS=60     (the same, after installing clang and libFuzzer)
 #
 # FUZZ_CFLAGS is appended to the compile flags, e.g. to look past a known
 # finding while its fix is pending: FUZZ_CFLAGS=-fno-sanitize=nonnull-attribute
