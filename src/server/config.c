@@ -79,6 +79,9 @@ static const config_option options[] = {
 	    "handshakes get RESOURCE_EXHAUSTED.", FIELD(handshake_failures_per_minute) },
 	{ "max-sessions", "BATON_MAX_SESSIONS", OPT_INT, "100000", 16, 10000000, NULL, "count",
 	    "Live sessions this instance holds at most.", FIELD(max_sessions) },
+	{ "max-sessions-per-principal", "BATON_MAX_SESSIONS_PER_PRINCIPAL", OPT_INT, "32", 1, 100000, NULL,
+	    "count", "Live sessions one principal holds at most on this instance; a new one ends its oldest "
+	    "(closed clients leave their sessions until they expire).", FIELD(max_sessions_per_principal) },
 	{ "request-record-hours", "BATON_REQUEST_RECORD_HOURS", OPT_INT, "48", 24, 8760, NULL, "h",
 	    "How long exactly-once records (a state change's request id and reply) are kept.",
 	    FIELD(request_record_hours) },

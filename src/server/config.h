@@ -22,6 +22,7 @@ typedef struct batond_config {
 	int64_t handshake_window_ms;
 	int64_t handshake_failures_per_minute;
 	int64_t max_sessions;
+	int64_t max_sessions_per_principal;
 	int64_t request_record_hours;
 	int64_t maintenance_ms;
 } batond_config;

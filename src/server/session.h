@@ -37,9 +37,11 @@ typedef struct session_caller {
 
 typedef struct session_store session_store;
 
-/* A store for at most max_sessions live sessions; NULL if out of memory.
- * Free with session_store_free(), which wipes every session's keys. */
-session_store *session_store_new(size_t max_sessions);
+/* A store for at most max_sessions live sessions, and per_principal per
+ * principal (a principal's newest session ends its oldest beyond that);
+ * NULL if out of memory. Free with session_store_free(), which wipes every
+ * session's keys. */
+session_store *session_store_new(size_t max_sessions, size_t per_principal);
 void session_store_free(session_store *st);
 
 /* Adds a session (keys and caller are copied). BATON_RESOURCE_EXHAUSTED
@@ -66,7 +68,7 @@ void session_remove(session_store *st, const uint8_t id[CHAN_SESSION_ID_BYTES]);
 size_t session_drop_key(session_store *st, const char *key_id);
 size_t session_drop_principal(session_store *st, const char *principal_id);
 
-/* Drops expired sessions; returns how many. */
+/* Drops expired sessions (and forgets them per principal); returns how many. */
 size_t session_sweep(session_store *st, int64_t now_unix_ms);
 
 size_t session_count(session_store *st);

@@ -182,7 +182,9 @@ static baton_status handshake(rpc_call *call, const ProtobufCMessage *request, P
 		return status_set(&call->status, BATON_RESOURCE_EXHAUSTED,
 		    "too many failed handshakes from %s; wait a minute", call->peer_host);
 	s = run(call, (const Baton__V1__HandshakeRequest *)request, (Baton__V1__HandshakeReply *)reply);
-	if (s != BATON_OK && s != BATON_UNAVAILABLE && s != BATON_DEADLINE_EXCEEDED && s != BATON_ABORTED) {
+	/* Only the peer's own failures count against it, not a busy server. */
+	if (s != BATON_OK && s != BATON_UNAVAILABLE && s != BATON_DEADLINE_EXCEEDED && s != BATON_ABORTED &&
+	    s != BATON_RESOURCE_EXHAUSTED) {
 		ratelimit_charge(srv->handshake_limit, call->peer_host, now);
 		log_warn("handshake_refused", LOG_S("peer", call->peer_host), LOG_S("reason", call->status.text));
 	}

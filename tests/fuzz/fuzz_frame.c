@@ -206,7 +206,7 @@ static void sessions_reset(void)
 {
 	status_msg m;
 
-	if (server.sessions == NULL && (server.sessions = session_store_new(8)) == NULL)
+	if (server.sessions == NULL && (server.sessions = session_store_new(8, 8)) == NULL)
 		fail("out of memory");
 	for (int i = 0; i < N_PRINCIPALS; i++) {
 		const principal *p = &principals[i];

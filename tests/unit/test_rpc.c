@@ -110,7 +110,7 @@ static int dispatch_setup(void **state)
 	atomic_init(&server.draining, false);
 	if (rpc_table_build(&server.table, services, sizeof(services) / sizeof(services[0]), &m) != BATON_OK)
 		return -1;
-	if ((server.sessions = session_store_new(16)) == NULL ||
+	if ((server.sessions = session_store_new(16, 4)) == NULL ||
 	    (server.handshake_limit = ratelimit_new(30)) == NULL)
 		return -1;
 	for (int i = AS_AGENT; i <= UNKNOWN_SESSION; i++) {
