@@ -1,4 +1,4 @@
-/* baton_bench.c - `make bench`: a raw nng rep0 echo server and a load client (raw echo or Ping via libbaton). */
+/* baton_bench.c - `make bench`: a raw nng rep0 echo server and a load client (raw echo; plain, health, sealed Ping and handshakes via libbaton). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +30,11 @@
  * this long before the process exits without finishing it. */
 #define SHUTDOWN_GRACE_S 5
 
+/* A client run, from its set-up to its report, must end within warm-up +
+ * duration + this; otherwise the process exits with status 1. Covers the
+ * last calls' bounded waits and the handshake loop's dials and closes. */
+#define RUN_GRACE_S 60
+
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x)  STRINGIFY_(x)
 
@@ -40,18 +45,31 @@
 static const char usage[] =
     "Usage:\n"
     "  baton_bench echo-server -u URL [-n CONTEXTS] [-t MAX_SECONDS]\n"
-    "  baton_bench client -m raw|ping -u URL [-c IN_FLIGHT] [-d SECONDS] [-s BYTES] [-w WARMUP_SECONDS]\n"
+    "  baton_bench client -m MODE -u URL [-c IN_FLIGHT] [-d SECONDS] [-s BYTES] [-w WARMUP_SECONDS]\n"
+    "                     [-k KEY_FILE -p SERVER_KEY]\n"
     "\n"
     "echo-server: a raw nng rep0 echo, CONTEXTS callback-driven contexts (default 8,\n"
     "  1..1024); exits on SIGTERM/SIGINT or after MAX_SECONDS (default 300, 1..86400).\n"
     "client: IN_FLIGHT threads (default 32, 1..1024), each with one call in flight, for\n"
     "  WARMUP_SECONDS (default 1, 0..60) and then SECONDS (default 5, 0.1..600), with a\n"
-    "  BYTES payload (default 128, 0..1048576).\n"
-    "  raw:  one nng req0 socket, one nng context per thread, echoed by echo-server.\n"
-    "  ping: one baton_client, each thread calling baton_ping() against batond.\n"
+    "  BYTES payload (default 128, 0..1048576). MODE is one of:\n"
+    "  raw:       one nng req0 socket, one nng context per thread, echoed by echo-server.\n"
+    "  plain:     one baton_client opened without a key; each thread sends an unsealed\n"
+    "             Ping (baton_ping), which batond must refuse with UNAUTHENTICATED (\"needs\n"
+    "             a session\"): the RPC layer's round trip without the secure channel.\n"
+    "             Any other answer is a failed call.\n"
+    "  health:    one baton_client without a key; baton_health_check() (unsealed; batond\n"
+    "             runs SELECT 1 on the worker's PostgreSQL connection); must be SERVING.\n"
+    "  secure:    one baton_client opened with KEY_FILE and the pinned SERVER_KEY (a .pub\n"
+    "             file or ed25519:... text); one session, opened before the clock starts;\n"
+    "             each thread calls baton_ping(), sealed both ways, and checks the echo.\n"
+    "  handshake: each thread loops: baton_client_open() with the key (a new connection),\n"
+    "             baton_session_open() (one handshake), baton_client_close(). Rates count\n"
+    "             handshakes; p50/p99 are baton_session_open() alone, cycle_* the whole loop.\n"
     "  Prints `name: value` lines (requests_per_s, p50_us, p99_us, errors, ...).\n"
-    "  Latencies count only calls started after the warm-up. Exit 0 if no call failed,\n"
-    "  1 if any failed or the run could not be set up, 2 on bad usage.\n";
+    "  Latencies count only calls started after the warm-up. A run that has not ended\n"
+    "  WARMUP + SECONDS + 60 s after it started exits with status 1. Exit 0 if no call\n"
+    "  failed, 1 if any failed or the run could not be set up, 2 on bad usage.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -93,31 +111,52 @@ static bool parse_seconds(const char *s, double min, double max, double *out)
 	return true;
 }
 
+/* What a SIGALRM backstop writes before it ends the process. */
+static void overdue_exit(const char *msg, size_t len)
+{
+	if (write(STDERR_FILENO, msg, len) < 0) {
+		/* nothing more can be done from a signal handler */
+	}
+	_exit(1);
+}
+
 static void shutdown_overdue(int sig)
 {
 	static const char msg[] = "baton_bench: nng_close did not return within "
 	    STRINGIFY(SHUTDOWN_GRACE_S) " s (nng 1.5 close deadlock); exiting without it\n";
 
 	(void)sig;
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-		/* nothing more can be done from a signal handler */
-	}
-	_exit(1);
+	overdue_exit(msg, sizeof(msg) - 1);
 }
 
-/* Arms the SIGALRM backstop that bounds nng's shutdown. */
-static void shutdown_bound(void)
+static void run_overdue(int sig)
+{
+	static const char msg[] = "baton_bench: the run did not end within warm-up + duration + "
+	    STRINGIFY(RUN_GRACE_S) " s (a call, dial or close hung); exiting\n";
+
+	(void)sig;
+	overdue_exit(msg, sizeof(msg) - 1);
+}
+
+/* Arms a SIGALRM backstop: handler ends the process after seconds. A later
+ * call replaces the earlier one. */
+static void backstop_arm(void (*handler)(int), unsigned seconds)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = shutdown_overdue;
+	sa.sa_handler = handler;
 	if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGALRM, &sa, NULL) != 0) {
-		fprintf(stderr, "baton_bench: cannot install the shutdown backstop: %s\n",
-		    strerror(errno));
+		fprintf(stderr, "baton_bench: cannot install the backstop: %s\n", strerror(errno));
 		return;
 	}
-	alarm(SHUTDOWN_GRACE_S);
+	alarm(seconds);
+}
+
+/* Bounds nng's shutdown. */
+static void shutdown_bound(void)
+{
+	backstop_arm(shutdown_overdue, SHUTDOWN_GRACE_S);
 }
 
 /* ---- echo server ------------------------------------------------------------ */
@@ -279,19 +318,31 @@ out:
 
 /* ---- load client ------------------------------------------------------------ */
 
-typedef enum { MODE_RAW, MODE_PING } client_mode;
+typedef enum { MODE_RAW, MODE_PLAIN, MODE_HEALTH, MODE_SECURE, MODE_HANDSHAKE } client_mode;
 
-/* One client thread: one call in flight at a time. */
+static const char *const mode_names[] = { "raw", "plain", "health", "secure", "handshake" };
+
+#define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
+
+/* Latency samples in nanoseconds. */
+typedef struct samples {
+	uint64_t *ns;
+	size_t    n, cap;
+} samples;
+
+/* One client thread: one call (or handshake cycle) in flight at a time. */
 typedef struct load_thread {
 	client_mode   mode;
 	nng_socket    sock;   /* raw: the shared req0 socket */
-	baton_client *client; /* ping: the shared libbaton client */
+	baton_client *client; /* plain, health, secure: the shared libbaton client */
+	const char   *url;    /* handshake: each cycle opens its own client */
+	const baton_client_options *secure_opts; /* handshake: key and pinned server key */
 	size_t        size;
 	uint8_t      *payload;
 	uint64_t      t_record; /* record calls started at or after this */
 	uint64_t      t_end;    /* start no call at or after this */
-	uint64_t     *latency_ns;
-	size_t        n, cap;
+	samples       latency;  /* per call; handshake: baton_session_open alone */
+	samples       cycle;    /* handshake: open + handshake + close */
 	uint64_t      calls, errors;
 	char          first_error[256];
 	char          failure[256]; /* set if the thread could not run */
@@ -313,17 +364,17 @@ static void note_error(load_thread *t, const char *fmt, ...)
 }
 
 /* Keeps one latency sample; false if out of memory. */
-static bool record(load_thread *t, uint64_t ns)
+static bool record(samples *s, uint64_t ns)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 65536;
-		uint64_t *v = realloc(t->latency_ns, cap * sizeof(*v));
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 65536;
+		uint64_t *v = realloc(s->ns, cap * sizeof(*v));
 		if (v == NULL)
 			return false;
-		t->latency_ns = v;
-		t->cap = cap;
+		s->ns = v;
+		s->cap = cap;
 	}
-	t->latency_ns[t->n++] = ns;
+	s->ns[s->n++] = ns;
 	return true;
 }
 
@@ -367,7 +418,37 @@ static bool raw_call(load_thread *t, nng_ctx ctx, nng_aio *aio)
 	return ok;
 }
 
-static bool ping_call(load_thread *t)
+/* An unsealed Ping: the expected answer is batond's refusal. */
+static bool plain_call(load_thread *t)
+{
+	baton_result res;
+	baton_status s = baton_ping(t->client, t->payload, t->size, CALL_TIMEOUT_MS, &res);
+	bool ok = s == BATON_UNAUTHENTICATED && strstr(res.message, "needs a session") != NULL;
+
+	if (!ok)
+		note_error(t, "unsealed baton_ping: expected UNAUTHENTICATED (needs a session), got %s: %s",
+		    baton_status_str(s), res.message);
+	baton_result_clear(&res);
+	return ok;
+}
+
+static bool health_call(load_thread *t)
+{
+	baton_serving serving = BATON_SERVING_UNKNOWN;
+	baton_result res;
+	baton_status s = baton_health_check(t->client, NULL, CALL_TIMEOUT_MS, &serving, &res);
+	bool ok = s == BATON_OK && serving == BATON_SERVING;
+
+	if (s != BATON_OK)
+		note_error(t, "baton_health_check: %s: %s", baton_status_str(s), res.message);
+	else if (!ok)
+		note_error(t, "baton_health_check: %s, not SERVING", baton_serving_str(serving));
+	baton_result_clear(&res);
+	return ok;
+}
+
+/* A Ping sealed in the client's session. */
+static bool secure_call(load_thread *t)
 {
 	baton_result res;
 	baton_status s = baton_ping(t->client, t->payload, t->size, CALL_TIMEOUT_MS, &res);
@@ -378,6 +459,42 @@ static bool ping_call(load_thread *t)
 	else if (!ok)
 		note_error(t, "baton_ping: the echo differs from the request");
 	baton_result_clear(&res);
+	return ok;
+}
+
+/* A new client (one connection), one handshake, close. Stores the time of
+ * baton_session_open alone in *handshake_ns. */
+static bool handshake_cycle(load_thread *t, uint64_t *handshake_ns)
+{
+	baton_client *client = NULL;
+	baton_session_stats stats;
+	baton_result res;
+	baton_status s;
+	bool ok = false;
+	uint64_t t0;
+
+	*handshake_ns = 0;
+	if (baton_client_open(&client, t->url, t->secure_opts, &res) != BATON_OK) {
+		note_error(t, "baton_client_open: %s: %s", baton_status_str(res.status), res.message);
+		goto out;
+	}
+	t0 = clock_monotonic_ns();
+	s = baton_session_open(client, CALL_TIMEOUT_MS, &res);
+	*handshake_ns = clock_monotonic_ns() - t0;
+	if (s != BATON_OK) {
+		note_error(t, "baton_session_open: %s: %s", baton_status_str(s), res.message);
+		goto out;
+	}
+	baton_session_stats_get(client, &stats);
+	if (stats.handshakes != 1) {
+		note_error(t, "baton_session_open made %llu handshakes, not 1",
+		    (unsigned long long)stats.handshakes);
+		goto out;
+	}
+	ok = true;
+out:
+	baton_result_clear(&res);
+	baton_client_close(client);
 	return ok;
 }
 
@@ -400,14 +517,31 @@ static void *load_thread_main(void *arg)
 		ctx_open = true;
 		nng_aio_set_timeout(aio, CALL_TIMEOUT_MS);
 	}
-	/* Bounded: no call starts at or after t_end, and each call's wait is
-	 * bounded by CALL_TIMEOUT_MS. */
+	/* Bounded: no call starts at or after t_end, and each call's waits
+	 * are bounded by CALL_TIMEOUT_MS (the rest by the run's backstop). */
 	while ((t0 = clock_monotonic_ns()) < t->t_end) {
-		bool ok = t->mode == MODE_RAW ? raw_call(t, ctx, aio) : ping_call(t);
+		uint64_t handshake_ns = 0;
+		bool ok;
+
+		switch (t->mode) {
+		case MODE_RAW:       ok = raw_call(t, ctx, aio); break;
+		case MODE_PLAIN:     ok = plain_call(t); break;
+		case MODE_HEALTH:    ok = health_call(t); break;
+		case MODE_SECURE:    ok = secure_call(t); break;
+		case MODE_HANDSHAKE: ok = handshake_cycle(t, &handshake_ns); break;
+		default:             ok = false; break;
+		}
 		uint64_t t1 = clock_monotonic_ns();
 
 		t->calls++;
-		if (ok && t0 >= t->t_record && !record(t, t1 - t0)) {
+		if (!ok || t0 < t->t_record)
+			continue;
+		if (t->mode == MODE_HANDSHAKE) {
+			if (!record(&t->latency, handshake_ns) || !record(&t->cycle, t1 - t0)) {
+				snprintf(t->failure, sizeof(t->failure), "out of memory for latency samples");
+				break;
+			}
+		} else if (!record(&t->latency, t1 - t0)) {
 			snprintf(t->failure, sizeof(t->failure), "out of memory for latency samples");
 			break;
 		}
@@ -468,33 +602,55 @@ fail:
 	return rv;
 }
 
-/* Merges the threads' samples, sorts them and prints the report. */
-static int report(load_thread *threads, long n_threads, const char *mode, size_t size,
-    double secs, double warm)
+/* Merges one kind of the threads' samples (cycle: the handshake cycles)
+ * and prints its figures as `<prefix>p50_us: ...` lines; false if out of
+ * memory. *n_out is the number of samples. */
+static bool report_latencies(const load_thread *threads, long n_threads, bool cycle,
+    const char *prefix, size_t *n_out)
 {
-	uint64_t *all, calls = 0, errors = 0;
+	uint64_t *all;
 	size_t n = 0, at = 0;
 	double sum = 0;
 
-	for (long i = 0; i < n_threads; i++) {
-		n += threads[i].n;
-		calls += threads[i].calls;
-		errors += threads[i].errors;
-	}
+	for (long i = 0; i < n_threads; i++)
+		n += cycle ? threads[i].cycle.n : threads[i].latency.n;
 	if ((all = malloc((n ? n : 1) * sizeof(*all))) == NULL) {
 		fprintf(stderr, "baton_bench: out of memory merging %zu samples\n", n);
-		return 1;
+		return false;
 	}
 	for (long i = 0; i < n_threads; i++) {
-		if (threads[i].n > 0)
-			memcpy(all + at, threads[i].latency_ns, threads[i].n * sizeof(*all));
-		at += threads[i].n;
+		const samples *s = cycle ? &threads[i].cycle : &threads[i].latency;
+		if (s->n > 0)
+			memcpy(all + at, s->ns, s->n * sizeof(*all));
+		at += s->n;
 	}
 	qsort(all, n, sizeof(*all), compare_u64);
 	for (size_t i = 0; i < n; i++)
 		sum += (double)all[i];
+	printf("%smean_us: %.1f\n", prefix, n ? sum / (double)n / 1e3 : 0.0);
+	printf("%sp50_us: %.1f\n", prefix, percentile_us(all, n, 0.50));
+	printf("%sp90_us: %.1f\n", prefix, percentile_us(all, n, 0.90));
+	printf("%sp99_us: %.1f\n", prefix, percentile_us(all, n, 0.99));
+	printf("%sp999_us: %.1f\n", prefix, percentile_us(all, n, 0.999));
+	printf("%smax_us: %.1f\n", prefix, n ? (double)all[n - 1] / 1e3 : 0.0);
+	free(all);
+	*n_out = n;
+	return true;
+}
 
-	printf("mode: %s\n", mode);
+/* Prints the report; client (may be NULL) is the shared libbaton client. */
+static int report(const load_thread *threads, long n_threads, client_mode mode, size_t size,
+    double secs, double warm, baton_client *client)
+{
+	uint64_t calls = 0, errors = 0;
+	size_t n = 0, n_cycles = 0;
+
+	for (long i = 0; i < n_threads; i++) {
+		n += threads[i].latency.n;
+		calls += threads[i].calls;
+		errors += threads[i].errors;
+	}
+	printf("mode: %s\n", mode_names[mode]);
 	printf("in_flight: %ld\n", n_threads);
 	printf("payload_bytes: %zu\n", size);
 	printf("warmup_s: %.2f\n", warm);
@@ -502,14 +658,17 @@ static int report(load_thread *threads, long n_threads, const char *mode, size_t
 	printf("calls_total: %llu\n", (unsigned long long)calls);
 	printf("requests: %zu\n", n);
 	printf("requests_per_s: %.0f\n", (double)n / secs);
-	printf("mean_us: %.1f\n", n ? sum / (double)n / 1e3 : 0.0);
-	printf("p50_us: %.1f\n", percentile_us(all, n, 0.50));
-	printf("p90_us: %.1f\n", percentile_us(all, n, 0.90));
-	printf("p99_us: %.1f\n", percentile_us(all, n, 0.99));
-	printf("p999_us: %.1f\n", percentile_us(all, n, 0.999));
-	printf("max_us: %.1f\n", n ? (double)all[n - 1] / 1e3 : 0.0);
+	if (!report_latencies(threads, n_threads, false, "", &n))
+		return 1;
+	if (mode == MODE_HANDSHAKE && !report_latencies(threads, n_threads, true, "cycle_", &n_cycles))
+		return 1;
+	if (client != NULL && mode == MODE_SECURE) {
+		baton_session_stats stats;
+		baton_session_stats_get(client, &stats);
+		/* 1 = the session opened before the clock started served every call. */
+		printf("handshakes: %llu\n", (unsigned long long)stats.handshakes);
+	}
 	printf("errors: %llu\n", (unsigned long long)errors);
-	free(all);
 	for (long i = 0; i < n_threads; i++)
 		if (threads[i].first_error[0] != '\0')
 			fprintf(stderr, "baton_bench: thread %ld: %llu failed calls; first: %s\n", i,
@@ -521,22 +680,45 @@ static int report(load_thread *threads, long n_threads, const char *mode, size_t
 	return errors == 0 && calls > 0 ? 0 : 1;
 }
 
+/* Reads the principal's key and the server key to pin (file or text). */
+static bool keys_load(const char *key_file, const char *server_key, baton_key *key,
+    uint8_t server_public[BATON_PUBLIC_KEY_BYTES])
+{
+	char why[400];
+
+	if (baton_key_file_read(key_file, key, why, sizeof(why)) != BATON_OK) {
+		fprintf(stderr, "baton_bench: key %s: %s\n", key_file, why);
+		return false;
+	}
+	if (baton_public_key_load(server_key, server_public, why, sizeof(why)) != BATON_OK) {
+		fprintf(stderr, "baton_bench: server key %s: %s\n", server_key, why);
+		baton_key_wipe(key);
+		return false;
+	}
+	return true;
+}
+
 static int client_main(int argc, char **argv)
 {
-	const char *url = NULL, *mode_name = NULL;
+	const char *url = NULL, *mode_name = NULL, *key_file = NULL, *server_key = NULL;
 	long in_flight = 32, size = 128;
 	double secs = 5, warm = 1;
 	client_mode mode = MODE_RAW;
 	nng_socket sock = NNG_SOCKET_INITIALIZER;
-	bool sock_open = false;
+	bool sock_open = false, secure;
 	baton_client *client = NULL;
+	baton_client_options opts;
+	baton_key key;
+	uint8_t server_public[BATON_PUBLIC_KEY_BYTES];
 	baton_result res;
 	load_thread *threads = NULL;
 	long started = 0;
 	bool failed = false;
 	int opt, rv, status = 1;
 
-	while ((opt = getopt(argc, argv, "m:u:c:d:s:w:")) != -1) {
+	memset(&opts, 0, sizeof(opts));
+	memset(&key, 0, sizeof(key));
+	while ((opt = getopt(argc, argv, "m:u:c:d:s:w:k:p:")) != -1) {
 		switch (opt) {
 		case 'm':
 			mode_name = optarg;
@@ -560,6 +742,12 @@ static int client_main(int argc, char **argv)
 			if (!parse_seconds(optarg, 0, 60, &warm))
 				return usage_error("-w must be 0..60 seconds, not '%s'", optarg);
 			break;
+		case 'k':
+			key_file = optarg;
+			break;
+		case 'p':
+			server_key = optarg;
+			break;
 		default:
 			return usage_error("client: unknown or incomplete option");
 		}
@@ -568,23 +756,50 @@ static int client_main(int argc, char **argv)
 		return usage_error("client: unexpected argument '%s'", argv[optind]);
 	if (url == NULL)
 		return usage_error("client: -u URL is required");
-	if (mode_name == NULL || (strcmp(mode_name, "raw") != 0 && strcmp(mode_name, "ping") != 0))
-		return usage_error("client: -m must be raw or ping");
-	mode = strcmp(mode_name, "raw") == 0 ? MODE_RAW : MODE_PING;
+	if (mode_name == NULL)
+		return usage_error("client: -m MODE is required (raw, plain, health, secure or handshake)");
+	for (mode = MODE_RAW; (size_t)mode < N_MODES; mode++)
+		if (strcmp(mode_name, mode_names[mode]) == 0)
+			break;
+	if ((size_t)mode == N_MODES)
+		return usage_error("client: -m must be raw, plain, health, secure or handshake, not '%s'",
+		    mode_name);
+	secure = mode == MODE_SECURE || mode == MODE_HANDSHAKE;
+	if (secure != (key_file != NULL) || secure != (server_key != NULL))
+		return usage_error(secure ? "client: -m %s needs -k KEY_FILE and -p SERVER_KEY"
+		                          : "client: -m %s takes no -k or -p", mode_name);
 
+	/* From here the whole run is bounded; shutdown_bound() re-arms. */
+	backstop_arm(run_overdue, (unsigned)(warm + secs) + 1 + RUN_GRACE_S);
 	if ((threads = calloc((size_t)in_flight, sizeof(*threads))) == NULL) {
 		fprintf(stderr, "baton_bench: out of memory\n");
 		return 1;
+	}
+	if (secure) {
+		if (!keys_load(key_file, server_key, &key, server_public))
+			goto out;
+		opts.key = &key;
+		opts.server_public_key = server_public;
 	}
 	if (mode == MODE_RAW) {
 		if (raw_socket_open(&sock, url) != 0)
 			goto out;
 		sock_open = true;
-	} else if (baton_client_open(&client, url, NULL, &res) != BATON_OK) {
-		fprintf(stderr, "baton_bench: baton_client_open %s: %s: %s\n", url,
-		    baton_status_str(res.status), res.message);
-		baton_result_clear(&res);
-		goto out;
+	} else if (mode != MODE_HANDSHAKE) {
+		if (baton_client_open(&client, url, secure ? &opts : NULL, &res) != BATON_OK) {
+			fprintf(stderr, "baton_bench: baton_client_open %s: %s: %s\n", url,
+			    baton_status_str(res.status), res.message);
+			baton_result_clear(&res);
+			goto out;
+		}
+		/* The session is opened before the clock starts: the run
+		 * measures sealed calls, not the handshake. */
+		if (mode == MODE_SECURE && baton_session_open(client, CALL_TIMEOUT_MS, &res) != BATON_OK) {
+			fprintf(stderr, "baton_bench: baton_session_open %s: %s: %s\n", url,
+			    baton_status_str(res.status), res.message);
+			baton_result_clear(&res);
+			goto out;
+		}
 	}
 
 	uint64_t t_start = clock_monotonic_ns();
@@ -593,6 +808,8 @@ static int client_main(int argc, char **argv)
 		t->mode = mode;
 		t->sock = sock;
 		t->client = client;
+		t->url = url;
+		t->secure_opts = &opts;
 		t->size = (size_t)size;
 		t->t_record = t_start + (uint64_t)(warm * 1e9);
 		t->t_end = t->t_record + (uint64_t)(secs * 1e9);
@@ -625,15 +842,17 @@ static int client_main(int argc, char **argv)
 	}
 	if (failed)
 		goto out;
-	status = report(threads, in_flight, mode_name, (size_t)size, secs, warm);
+	status = report(threads, in_flight, mode, (size_t)size, secs, warm, client);
 out:
 	shutdown_bound();
 	if (sock_open && (rv = nng_close(sock)) != 0)
 		fprintf(stderr, "baton_bench: nng_close: %s\n", nng_strerror(rv));
 	baton_client_close(client);
+	baton_key_wipe(&key);
 	for (long i = 0; threads != NULL && i < in_flight; i++) {
 		free(threads[i].payload);
-		free(threads[i].latency_ns);
+		free(threads[i].latency.ns);
+		free(threads[i].cycle.ns);
 	}
 	free(threads);
 	nng_fini();

@@ -1,19 +1,33 @@
 #!/bin/sh
-# run.sh - `make bench`: Ping through libbaton versus a raw nng req/rep echo, measured in the same run.
+# run.sh - `make bench`: Baton's RPC layer, its secure channel and its handshakes versus a raw nng req/rep echo, measured in the same run.
 #
-# Starts a private PostgreSQL (fsync off) and batond in a temp folder under /tmp,
-# plus baton_bench's raw nng echo server, all on 127.0.0.1; then, for 32 and 1
-# calls in flight, runs the raw echo client and the Ping client and prints
-# requests/s, p50 and p99 and the ping/raw throughput ratio. Builds nothing.
+# Starts a private PostgreSQL (fsync off) and batond in a temp folder under /tmp
+# (batond's server key and the first admin's key are created there:
+# --key-file $tmp/batond.key, --admin-key-file $tmp/admin.key), plus
+# baton_bench's raw nng echo server, all on 127.0.0.1. Then, for 32 and 1 calls
+# in flight, runs baton_bench's clients one after the other:
+#   raw        the raw nng echo (the baseline);
+#   plain      an unsealed Ping through libbaton without a key, which batond
+#              refuses with UNAUTHENTICATED: frame, method table and reply, no
+#              crypto, no handler (docs/benchmarks.md says why not Health/Check);
+#   secure     Ping through libbaton opened with the admin key and the pinned
+#              server key (batond.key.pub): every call sealed both ways;
+# and last, with 32 and 1 threads, `handshake`: new client, one handshake,
+# close, in a loop. Prints requests/s, p50 and p99, each mode's ratio to the raw
+# echo of the same in-flight level, handshakes/s, and the verdict against the
+# target: secure Ping >= 0.80x the raw echo's requests/s at 32 in flight.
+# Builds nothing; a trap stops every process it started and removes the folder.
 #
 # Environment:
 #   BUILD          build folder (default build)
 #   BENCH_SECONDS  measured seconds per run (default 5, 1..60)
 #   BENCH_WARMUP   warm-up seconds per run, not measured (default 1, 0..10)
 #   BENCH_WORKERS  batond --workers (default: batond's own default, 8)
-#   BENCH_PIN      1 = pin each server to CPU 0 and the clients to CPU 1 (taskset)
+#   BENCH_PIN      1 = pin each server to CPU 0 and the clients to CPU 1 (taskset);
+#                  PostgreSQL is not pinned
 #
-# Exit status: 0 if every run completed without failed calls, 1 otherwise.
+# Exit status: 0 if every run completed without failed calls, 1 otherwise (the
+# verdict does not change it).
 set -eu
 
 BUILD=${BUILD:-build}
@@ -137,8 +151,14 @@ start_server() {
 
 # ---- batond ------------------------------------------------------------------
 
+# batond creates both keys on its first start (the database is empty); a retry
+# on another port reuses them. The handshake runs' sessions do not pile up:
+# batond keeps at most --max-sessions-per-principal per principal.
+server_key=$tmp/batond.key
+admin_key=$tmp/admin.key
 launch_batond() {
-	set -- --listen "$url" --database-url "$conninfo" --log-level warn
+	set -- --listen "$url" --database-url "$conninfo" --log-level warn \
+		--key-file "$server_key" --admin-key-file "$admin_key" --max-sessions 1000000
 	[ -n "$WORKERS" ] && set -- "$@" --workers "$WORKERS"
 	$on_server_cpu "$BUILD/batond" "$@" 2>>"$tmp/batond.log" &
 	server_pid=$!
@@ -149,6 +169,9 @@ batond_ready() { "$BUILD/batonctl" --url "$url" --timeout-ms 1000 health >/dev/n
 start_server batond launch_batond batond_ready 100
 batond_pid=$server_pid
 batond_url=$server_url
+for f in "$server_key" "$server_key.pub" "$admin_key"; do
+	[ -s "$f" ] || die "batond did not create $f"
+done
 
 # ---- raw echo server ---------------------------------------------------------
 
@@ -169,19 +192,24 @@ echo_url=$server_url
 # ---- runs --------------------------------------------------------------------
 
 failures=0
+n_runs=0
 
-# run MODE IN_FLIGHT URL: one client run; its `name: value` lines go to $tmp/MODE-IN_FLIGHT.out.
+# run MODE IN_FLIGHT URL [ARGS...]: one client run; its `name: value` lines go
+# to $tmp/MODE-IN_FLIGHT.out.
 run() {
-	out=$tmp/$1-$2.out
-	if $on_client_cpu "$bench" client -m "$1" -u "$3" -c "$2" -d "$SECS" -w "$WARM" -s "$SIZE" \
-		>"$out" 2>"$tmp/$1-$2.err"; then
+	run_mode=$1 run_c=$2 run_url=$3
+	shift 3
+	out=$tmp/$run_mode-$run_c.out
+	n_runs=$((n_runs + 1))
+	if $on_client_cpu "$bench" client -m "$run_mode" -u "$run_url" -c "$run_c" -d "$SECS" -w "$WARM" -s "$SIZE" "$@" \
+		>"$out" 2>"$tmp/$run_mode-$run_c.err"; then
 		:
 	else
 		failures=$((failures + 1))
-		echo "bench: $1 at $2 in flight: the client reported failures:" >&2
-		sed 's/^/  /' "$tmp/$1-$2.err" >&2
+		echo "bench: $run_mode at $run_c in flight: the client reported failures:" >&2
+		sed 's/^/  /' "$tmp/$run_mode-$run_c.err" >&2
 	fi
-	grep -q '^requests_per_s: ' "$out" || die "$1 at $2 in flight produced no figures"
+	grep -q '^requests_per_s: ' "$out" || die "$run_mode at $run_c in flight produced no figures"
 }
 
 # value MODE IN_FLIGHT NAME
@@ -189,33 +217,53 @@ value() { sed -n "s/^$3: //p" "$tmp/$1-$2.out"; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
+# ratio_to_raw MODE IN_FLIGHT
+ratio_to_raw() { ratio "$(value "$1" "$2" requests_per_s)" "$(value raw "$2" requests_per_s)"; }
+
 nng_version=$(dpkg-query -W -f='${Version}' libnng1 2>/dev/null || echo unknown)
 echo "baton bench: ${SECS} s per run after ${WARM} s warm-up, ${SIZE}-byte payload, 127.0.0.1 TCP"
 echo "machine: $(nproc) CPUs, kernel $(uname -r), nng $nng_version"
 echo "batond: ${WORKERS:-8 (default)} workers, --log-level warn; raw echo: $ECHO_CONTEXTS contexts; pinned: $([ "$PIN" = 1 ] && echo 'servers CPU 0, clients CPU 1' || echo no)"
+echo "modes: raw = nng echo; plain = unsealed Ping refused UNAUTHENTICATED (RPC layer, no crypto);"
+echo "       secure = sealed Ping in one session (admin key, pinned server key); handshake = open, handshake, close"
 echo
 
 for c in 32 1; do
 	run raw "$c" "$echo_url"
-	run ping "$c" "$batond_url"
+	run plain "$c" "$batond_url"
+	run secure "$c" "$batond_url" -k "$admin_key" -p "$server_key.pub"
 done
-
-printf '%-5s %9s %12s %10s %10s %7s\n' mode in-flight requests/s p50_us p99_us errors
 for c in 32 1; do
-	for m in raw ping; do
-		printf '%-5s %9s %12s %10s %10s %7s\n' "$m" "$c" "$(value $m $c requests_per_s)" \
-			"$(value $m $c p50_us)" "$(value $m $c p99_us)" "$(value $m $c errors)"
-	done
-	printf 'ping/raw requests/s at %s in flight: %s\n' "$c" \
-		"$(ratio "$(value ping $c requests_per_s)" "$(value raw $c requests_per_s)")"
+	run handshake "$c" "$batond_url" -k "$admin_key" -p "$server_key.pub"
 done
 
-r32=$(ratio "$(value ping 32 requests_per_s)" "$(value raw 32 requests_per_s)")
-verdict=$(awk -v r="$r32" -v t="$TARGET" 'BEGIN { print (r + 0 >= t + 0 && r != "n/a") ? "met" : "NOT met" }')
+printf '%-7s %9s %12s %10s %10s %7s %7s\n' mode in-flight requests/s p50_us p99_us errors vs_raw
+for c in 32 1; do
+	for m in raw plain secure; do
+		printf '%-7s %9s %12s %10s %10s %7s %7s\n' "$m" "$c" "$(value $m $c requests_per_s)" \
+			"$(value $m $c p50_us)" "$(value $m $c p99_us)" "$(value $m $c errors)" \
+			"$(ratio_to_raw $m $c)"
+	done
+done
+echo "(secure runs: $(value secure 32 handshakes) and $(value secure 1 handshakes) handshake(s) in all; 1 = one session served every call)"
 echo
-echo "ping/raw throughput at 32 in flight: $r32 (target >= $TARGET: $verdict)"
+printf '%-9s %7s %12s %10s %10s %14s %14s %7s\n' mode threads handshakes/s p50_us p99_us cycle_p50_us cycle_p99_us errors
+for c in 32 1; do
+	printf '%-9s %7s %12s %10s %10s %14s %14s %7s\n' handshake "$c" "$(value handshake $c requests_per_s)" \
+		"$(value handshake $c p50_us)" "$(value handshake $c p99_us)" \
+		"$(value handshake $c cycle_p50_us)" "$(value handshake $c cycle_p99_us)" "$(value handshake $c errors)"
+done
+echo "(p50/p99: baton_session_open alone, one handshake; cycle: baton_client_open + handshake + close)"
+
+r32=$(ratio_to_raw secure 32)
+r1=$(ratio_to_raw secure 1)
+verdict=$(awk -v r="$r32" -v t="$TARGET" 'BEGIN { print (r != "n/a" && r + 0 >= t + 0) ? "met" : "NOT met" }')
+echo
+echo "plain/raw requests/s: $(ratio_to_raw plain 32) at 32 in flight, $(ratio_to_raw plain 1) at 1 in flight"
+echo "secure/raw requests/s: $r32 at 32 in flight, $r1 at 1 in flight"
+echo "secure Ping vs raw echo at 32 in flight: $r32 (target >= $TARGET: $verdict)"
 
 if [ "$failures" -gt 0 ]; then
-	echo "bench: $failures of 4 runs had failed calls (see the errors column); the figures are not valid" >&2
+	echo "bench: $failures of $n_runs runs had failed calls (see the errors columns); the figures are not valid" >&2
 	exit 1
 fi
