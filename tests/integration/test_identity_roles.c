@@ -522,7 +522,7 @@ static void partners_cannot_change_another_partner(void **state)
 
 static void database_keeps_partners_apart_without_batond(void **state)
 {
-	const char *tables[] = { "org", "principal", "principal_key", "event" };
+	const char *tables[] = { "org", "principal", "principal_key", "event", "request_record" };
 	char out[64];
 	long wn_people = registry_sqln("SELECT count(*) FROM principal WHERE org_id = '%s'", registry.wn_id);
 	long sl_people = registry_sqln("SELECT count(*) FROM principal WHERE org_id = '%s'", registry.sl_id);
@@ -562,6 +562,11 @@ static void database_keeps_partners_apart_without_batond(void **state)
 	assert_int_equal(registry_sql_as_org(registry.wn_id, out, sizeof(out),
 	                     "SELECT count(*) FROM event WHERE org_id IS DISTINCT FROM '%s'", registry.wn_id), 0);
 	assert_string_equal(out, "0");
+	/* Exactly-once records hold other people's replies: scoped too. */
+	assert_int_equal(registry_sql_as_org(registry.wn_id, out, sizeof(out),
+	                     "SELECT count(*) FROM request_record WHERE org_id <> '%s'", registry.wn_id), 0);
+	assert_string_equal(out, "0");
+	assert_true(registry_sqln("SELECT count(*) FROM request_record WHERE org_id <> '%s'", registry.wn_id) > 0);
 
 	/* Writes to another organization's rows touch nothing... */
 	assert_int_equal(registry_sql_as_org(registry.wn_id, out, sizeof(out),
