@@ -216,6 +216,46 @@ static bool wait_serving(const harness_batond *b, int timeout_ms)
 	return false;
 }
 
+/*
+ * Every batond a test starts is tracked until it is reaped, and killed when
+ * the test program exits: a failed assertion jumps out of a test before its
+ * own stop, and must not leave a server running.
+ */
+#define MAX_TRACKED 64
+static pid_t tracked[MAX_TRACKED];
+
+static void kill_leftovers(void)
+{
+	for (int i = 0; i < MAX_TRACKED; i++) {
+		if (tracked[i] <= 0)
+			continue;
+		fprintf(stderr, "harness: batond %d was still running at exit; killing it\n", (int)tracked[i]);
+		kill(tracked[i], SIGKILL);
+		waitpid(tracked[i], NULL, 0);
+		tracked[i] = 0;
+	}
+}
+
+static void track(pid_t pid)
+{
+	static bool registered;
+
+	if (!registered)
+		registered = atexit(kill_leftovers) == 0;
+	for (int i = 0; i < MAX_TRACKED; i++)
+		if (tracked[i] <= 0) {
+			tracked[i] = pid;
+			return;
+		}
+}
+
+static void untrack(pid_t pid)
+{
+	for (int i = 0; i < MAX_TRACKED; i++)
+		if (tracked[i] == pid)
+			tracked[i] = 0;
+}
+
 int harness_batond_start(harness_batond *b, const char *dir, const char *conninfo,
     const char *const *extra, bool wait)
 {
@@ -262,6 +302,7 @@ int harness_batond_start(harness_batond *b, const char *dir, const char *conninf
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	track(b->pid);
 	if (wait && !wait_serving(b, 20000)) {
 		fprintf(stderr, "harness: batond did not become SERVING; log %s\n", b->log_path);
 		harness_batond_stop(b, SIGKILL, 5000);
@@ -282,17 +323,20 @@ int harness_batond_wait(harness_batond *b, int timeout_ms)
 		if (r == b->pid)
 			break;
 		if (r < 0 && errno != EINTR) {
+			untrack(b->pid);
 			b->pid = 0;
 			return -1;
 		}
 		if (harness_now_ms() >= give_up) {
 			kill(b->pid, SIGKILL);
 			waitpid(b->pid, &status, 0);
+			untrack(b->pid);
 			b->pid = 0;
 			return -1;
 		}
 		harness_sleep_ms(20);
 	}
+	untrack(b->pid);
 	b->pid = 0;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
