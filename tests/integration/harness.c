@@ -15,6 +15,8 @@
 #include <libpq-fe.h>
 
 #include <baton/client.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
 
 #include "harness.h"
 
@@ -409,6 +411,24 @@ int harness_keygen(const char *path, char pub[BATON_PUBLIC_KEY_TEXT])
 	baton_key_wipe(&key);
 	if (s != BATON_OK) {
 		fprintf(stderr, "harness: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+int harness_rep0_listen(nng_socket *sock, int port, char *url, size_t url_len)
+{
+	int rv;
+
+	snprintf(url, url_len, "tcp://127.0.0.1:%d", port > 0 ? port : harness_free_port());
+	if ((rv = nng_rep0_open(sock)) != 0) {
+		fprintf(stderr, "harness: nng_rep0_open: %s\n", nng_strerror(rv));
+		return -1;
+	}
+	if ((rv = nng_socket_set_ms(*sock, NNG_OPT_RECVTIMEO, 100)) != 0 ||
+	    (rv = nng_listen(*sock, url, NULL, 0)) != 0) {
+		fprintf(stderr, "harness: listening on %s: %s\n", url, nng_strerror(rv));
+		nng_close(*sock);
 		return -1;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 
 #include <baton/client.h>
 #include <baton/keys.h>
+#include <nng/nng.h>
 
 /* A PostgreSQL cluster in a temp folder, unix socket only (deploy/devdb.sh). */
 typedef struct harness_pg {
@@ -72,6 +73,14 @@ int harness_batond_wait(harness_batond *b, int timeout_ms);
 /* Counts the lines of b's log that contain every one of the NULL-terminated
  * needles. */
 int harness_log_count(const harness_batond *b, const char *const *needles);
+
+/*
+ * A scripted peer for client tests: opens an nng rep0 socket with a 100 ms
+ * receive timeout (so its loop can notice a stop) and listens on
+ * tcp://127.0.0.1:port (port <= 0: a free one), writing the URL to url.
+ * 0 on success.
+ */
+int harness_rep0_listen(nng_socket *sock, int port, char *url, size_t url_len);
 
 /* Runs a shell command, capturing stdout and stderr (each may be NULL) into
  * buffers; returns the exit status or -1. */

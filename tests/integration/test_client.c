@@ -77,10 +77,7 @@ static void fake_start(fake_server *f, int port)
 {
 	f->received = 0;
 	f->stop = false;
-	snprintf(f->url, sizeof(f->url), "tcp://127.0.0.1:%d", port > 0 ? port : harness_free_port());
-	assert_int_equal(nng_rep0_open(&f->sock), 0);
-	assert_int_equal(nng_socket_set_ms(f->sock, NNG_OPT_RECVTIMEO, 100), 0);
-	assert_int_equal(nng_listen(f->sock, f->url, NULL, 0), 0);
+	assert_int_equal(harness_rep0_listen(&f->sock, port, f->url, sizeof(f->url)), 0);
 	assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
 }
 

@@ -299,10 +299,7 @@ static void fake_start(fake_server *f, fake_mode mode)
 	memset(f, 0, sizeof(*f));
 	f->mode = mode;
 	assert_int_equal(baton_key_generate(&f->imposter), BATON_OK);
-	snprintf(f->url, sizeof(f->url), "tcp://127.0.0.1:%d", harness_free_port());
-	assert_int_equal(nng_rep0_open(&f->sock), 0);
-	assert_int_equal(nng_socket_set_ms(f->sock, NNG_OPT_RECVTIMEO, 100), 0);
-	assert_int_equal(nng_listen(f->sock, f->url, NULL, 0), 0);
+	assert_int_equal(harness_rep0_listen(&f->sock, 0, f->url, sizeof(f->url)), 0);
 	assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
 }
 
