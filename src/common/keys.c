@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -144,26 +145,56 @@ static bool append(char *buf, size_t cap, size_t *len, const char *s)
 	return true;
 }
 
+/* Flushes the directory that holds path, so a new name in it survives a crash. */
+static int dir_sync(const char *path)
+{
+	char        dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t      len;
+	int         fd, rv;
+
+	if (slash == NULL)
+		memcpy(dir, ".", 2);
+	else {
+		len = slash == path ? 1 : (size_t)(slash - path);
+		if (len >= sizeof(dir)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rv = fsync(fd);
+	if (rv != 0 && (errno == EINVAL || errno == EROFS))
+		rv = 0; /* file systems that cannot sync a directory */
+	(void)close(fd);
+	return rv;
+}
+
 /*
- * Creates path (never replacing anything), writes data, flushes it and sets
- * the exact mode whatever the umask. On any failure after the file exists
- * it is removed, so no half-written key is left behind.
+ * Creates path with exactly data, never replacing a file already there. The
+ * bytes go to a temporary file beside it first, which is then linked in
+ * under the final name: a reader (another batond starting at the same time)
+ * sees the whole file or none, and of several writers exactly one wins while
+ * the others get BATON_ALREADY_EXISTS.
  */
 static baton_status file_create(const char *path, mode_t mode, const char *data, size_t len,
     char *msg, size_t msg_len)
 {
+	char         tmp[PATH_MAX];
 	const char  *step = "write";
 	baton_status rv = BATON_OK;
 	int          fd, err;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return fail(msg, msg_len, BATON_ALREADY_EXISTS,
-			    "%s already exists; not overwriting it", path);
-		return fail(msg, msg_len, BATON_UNAVAILABLE, "cannot create %s: %s", path,
-		    strerror(errno));
-	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return fail(msg, msg_len, BATON_INVALID_ARGUMENT, "path too long: %s", path);
+	if (access(path, F_OK) == 0)
+		return fail(msg, msg_len, BATON_ALREADY_EXISTS, "%s already exists; not overwriting it", path);
+	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 from the start */
+	if (fd < 0)
+		return fail(msg, msg_len, BATON_UNAVAILABLE, "cannot create %s: %s", path, strerror(errno));
 	if (fchmod(fd, mode) != 0) {
 		step = "set the mode of";
 		goto failed;
@@ -192,16 +223,28 @@ static baton_status file_create(const char *path, mode_t mode, const char *data,
 		step = "close";
 		goto failed;
 	}
+	if (link(tmp, path) != 0) {
+		err = errno;
+		(void)unlink(tmp);
+		if (err == EEXIST)
+			return fail(msg, msg_len, BATON_ALREADY_EXISTS, "%s already exists; not overwriting it", path);
+		return fail(msg, msg_len, BATON_UNAVAILABLE, "cannot create %s: %s", path, strerror(err));
+	}
+	if (unlink(tmp) != 0 || dir_sync(path) != 0) {
+		step = "flush the directory of";
+		err = errno;
+		return fail(msg, msg_len, BATON_UNAVAILABLE, "cannot %s %s: %s", step, path, strerror(err));
+	}
 	goto out;
 
 failed:
 	err = errno;
 	if (fd >= 0)
 		(void)close(fd); /* already failing; the first error is the one to report */
-	if (unlink(path) != 0)
+	if (unlink(tmp) != 0)
 		rv = fail(msg, msg_len, BATON_UNAVAILABLE,
-		    "cannot %s %s: %s; removing the partial file failed too: %s", step, path,
-		    strerror(err), strerror(errno));
+		    "cannot %s %s: %s; removing the temporary file %s failed too: %s", step, path,
+		    strerror(err), tmp, strerror(errno));
 	else
 		rv = fail(msg, msg_len, BATON_UNAVAILABLE, "cannot %s %s: %s", step, path,
 		    strerror(err));

@@ -36,32 +36,55 @@ static baton_status make_parent(const char *path, status_msg *m)
 	return BATON_OK;
 }
 
+/* Writes path.pub for key unless it is there already; one that is there must match. */
+static baton_status ensure_public_file(const char *path, const baton_key *key, status_msg *m)
+{
+	char         why[400], pub[560];
+	uint8_t      on_disk[BATON_PUBLIC_KEY_BYTES];
+	baton_status s;
+
+	if (snprintf(pub, sizeof(pub), "%s.pub", path) >= (int)sizeof(pub))
+		return status_set(m, BATON_INVALID_ARGUMENT, "path too long: %s.pub", path);
+	s = baton_public_key_file_write(pub, key->public_key, why, sizeof(why));
+	if (s == BATON_OK)
+		return BATON_OK;
+	if (s != BATON_ALREADY_EXISTS)
+		return status_set(m, s, "server public key: %s", why);
+	if ((s = baton_public_key_load(pub, on_disk, why, sizeof(why))) != BATON_OK)
+		return status_set(m, s, "server public key: %s", why);
+	if (sodium_memcmp(on_disk, key->public_key, sizeof(on_disk)) != 0)
+		return status_set(m, BATON_FAILED_PRECONDITION,
+		    "%s is not the public half of %s; remove it and batond writes it again", pub, path);
+	return BATON_OK;
+}
+
 baton_status bootstrap_server_key(const char *path, baton_key *key, bool *created, status_msg *m)
 {
-	char why[400], pub[560];
+	char why[400];
 	baton_status s;
 
 	*created = false;
 	s = baton_key_file_read(path, key, why, sizeof(why));
-	if (s == BATON_OK)
-		return BATON_OK;
-	if (s != BATON_NOT_FOUND)
+	if (s == BATON_NOT_FOUND) {
+		if ((s = make_parent(path, m)) != BATON_OK)
+			return s;
+		if ((s = baton_key_generate(key)) != BATON_OK)
+			return status_set(m, s, "cannot generate the server key");
+		s = baton_key_file_write(path, key, "batond's identity key", why, sizeof(why));
+		if (s == BATON_OK)
+			*created = true;
+		else if (s == BATON_ALREADY_EXISTS) /* another batond starting beside us won; use its key */
+			s = baton_key_file_read(path, key, why, sizeof(why));
+	}
+	if (s != BATON_OK) {
+		baton_key_wipe(key);
 		return status_set(m, s, "server key: %s", why);
-	if ((s = make_parent(path, m)) != BATON_OK)
+	}
+	if ((s = ensure_public_file(path, key, m)) != BATON_OK) {
+		baton_key_wipe(key);
+		*created = false;
 		return s;
-	if ((s = baton_key_generate(key)) != BATON_OK)
-		return status_set(m, s, "cannot generate the server key");
-	if ((s = baton_key_file_write(path, key, "batond's identity key", why, sizeof(why))) != BATON_OK) {
-		baton_key_wipe(key);
-		return status_set(m, s, "server key: %s", why);
 	}
-	snprintf(pub, sizeof(pub), "%s.pub", path);
-	s = baton_public_key_file_write(pub, key->public_key, why, sizeof(why));
-	if (s != BATON_OK && s != BATON_ALREADY_EXISTS) {
-		baton_key_wipe(key);
-		return status_set(m, s, "server public key: %s", why);
-	}
-	*created = true;
 	return BATON_OK;
 }
 

@@ -306,7 +306,8 @@ int harness_batond_start(harness_batond *b, const char *dir, const char *conninf
 	}
 	track(b->pid);
 	if (wait && !wait_serving(b, 20000)) {
-		fprintf(stderr, "harness: batond did not become SERVING; log %s\n", b->log_path);
+		fprintf(stderr, "harness: batond did not become SERVING\n");
+		harness_log_print(b);
 		harness_batond_stop(b, SIGKILL, 5000);
 		return -1;
 	}
@@ -369,6 +370,25 @@ int harness_log_count(const harness_batond *b, const char *const *needles)
 	}
 	fclose(f);
 	return n;
+}
+
+void harness_log_print(const harness_batond *b)
+{
+	enum { KEEP = 40 };
+	static char lines[KEEP][1024];
+	FILE *f = fopen(b->log_path, "r");
+	int n = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "harness: no log at %s\n", b->log_path);
+		return;
+	}
+	while (fgets(lines[n % KEEP], sizeof(lines[0]), f) != NULL)
+		n++;
+	fclose(f);
+	fprintf(stderr, "harness: last lines of %s (batond pid %d):\n", b->log_path, (int)b->pid);
+	for (int i = n > KEEP ? n - KEEP : 0; i < n; i++)
+		fprintf(stderr, "  | %s", lines[i % KEEP]);
 }
 
 int harness_client(const harness_batond *b, const char *key_path, baton_client **out)

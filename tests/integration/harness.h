@@ -74,6 +74,10 @@ int harness_batond_wait(harness_batond *b, int timeout_ms);
  * needles. */
 int harness_log_count(const harness_batond *b, const char *const *needles);
 
+/* Copies the last lines of b's log to stderr (why a server did not serve:
+ * CI keeps only the test's output, not its temporary folder). */
+void harness_log_print(const harness_batond *b);
+
 /*
  * A scripted peer for client tests: opens an nng rep0 socket with a 100 ms
  * receive timeout (so its loop can notice a stop) and listens on

@@ -62,6 +62,8 @@ static void instances_starting_together_migrate_once(void **state)
 		int64_t give_up = harness_now_ms() + 20000;
 		while (!serving(&b[i]) && harness_now_ms() < give_up)
 			harness_sleep_ms(50);
+		if (!serving(&b[i]))
+			harness_log_print(&b[i]);
 		assert_true(serving(&b[i]));
 	}
 	assert_int_equal(harness_sql(&pg, "together", "SELECT count(*) FROM schema_migrations", n, sizeof(n)), 0);
