@@ -88,6 +88,12 @@ static const config_option options[] = {
 	{ "maintenance-ms", "BATON_MAINTENANCE_MS", OPT_INT, "10000", 100, 3600000, NULL, "ms",
 	    "Interval of the housekeeping pass: expired sessions and records, sessions of keys revoked "
 	    "on other instances.", FIELD(maintenance_ms) },
+	{ "release-cutoff-hours", "BATON_RELEASE_CUTOFF_HOURS", OPT_INT, "24", 0, 720, NULL, "h",
+	    "Default for new slots: holders may release a seat until this long before the start; after it "
+	    "only through a swap or a lead. A slot may set its own.", FIELD(release_cutoff_hours) },
+	{ "coverage-horizon-hours", "BATON_COVERAGE_HORIZON_HOURS", OPT_INT, "72", 1, 2160, NULL, "h",
+	    "The maintenance pass announces, as events, coverage gaps (seats or on-call) starting within "
+	    "this many hours from now.", FIELD(coverage_horizon_hours) },
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

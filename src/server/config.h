@@ -25,6 +25,8 @@ typedef struct batond_config {
 	int64_t max_sessions_per_principal;
 	int64_t request_record_hours;
 	int64_t maintenance_ms;
+	int64_t release_cutoff_hours;   /* default for new slots */
+	int64_t coverage_horizon_hours; /* gaps announced as events */
 } batond_config;
 
 typedef enum config_result {

@@ -164,6 +164,7 @@ int main(int argc, char **argv)
 	    LOG_S("public_key", pub));
 	server.session_ttl_ms = cfg.session_ttl_s * 1000;
 	server.handshake_window_ms = cfg.handshake_window_ms;
+	server.release_cutoff_s = cfg.release_cutoff_hours * 3600;
 	if ((server.sessions = session_store_new((size_t)cfg.max_sessions, (size_t)cfg.max_sessions_per_principal)) == NULL ||
 	    (server.handshake_limit = ratelimit_new(cfg.handshake_failures_per_minute)) == NULL) {
 		log_error("startup_failed", LOG_S("reason", "out of memory"));

@@ -100,6 +100,8 @@ typedef struct rpc_server {
 	uint8_t        secret_key[CHAN_SECRET_KEY_BYTES];
 	int64_t        session_ttl_ms;
 	int64_t        handshake_window_ms;  /* allowed clock difference */
+	/* Shifts */
+	int64_t        release_cutoff_s;     /* default for new slots (--release-cutoff-hours) */
 } rpc_server;
 
 struct rpc_call {

@@ -8,8 +8,10 @@ extern const rpc_service_impl svc_health;
 extern const rpc_service_impl svc_system;
 extern const rpc_service_impl svc_session;
 extern const rpc_service_impl svc_identity;
+extern const rpc_service_impl svc_shifts;
+extern const rpc_service_impl svc_oncall;
 
 /* All of them, for rpc_table_build(). */
-#define BATON_SERVICES { &svc_health, &svc_system, &svc_session, &svc_identity }
+#define BATON_SERVICES { &svc_health, &svc_system, &svc_session, &svc_identity, &svc_shifts, &svc_oncall }
 
 #endif

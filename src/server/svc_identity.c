@@ -12,6 +12,7 @@
 #include "server/event.h"
 #include "server/log.h"
 #include "server/services.h"
+#include "server/validate.h"
 
 #define ORG_COLS \
 	"o.id, o.name, o.kind, array_to_string(o.languages, ','), o.time_zone," \
@@ -29,60 +30,6 @@
 static baton_status oom(rpc_call *call)
 {
 	return status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
-}
-
-/* The text form of a UUID (any case): ids are looked up as ids, and never
- * accepted as names, so a name can never shadow an id. */
-static bool uuid_shaped(const char *s)
-{
-	if (strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
-/* Names and handles: a lower-case letter or digit, then up to 62 of those
- * or extra (".-_" plus "@" for handles); never UUID-shaped. */
-static bool name_ok(const char *s, const char *extra)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63 || uuid_shaped(s) || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && strchr(extra, s[i]) == NULL)
-			return false;
-	return true;
-}
-
-/* BCP 47 in its common shape: 2-3 lower-case letters, then subtags of 2-8
- * letters or digits ("pl", "es-419", "pt-BR", "sr-Latn-RS"). */
-static bool language_ok(const char *s)
-{
-	size_t i = 0, run = 0;
-
-	while (islower((unsigned char)s[i]))
-		i++;
-	if (i < 2 || i > 3)
-		return false;
-	for (; s[i] != '\0'; i++) {
-		if (s[i] == '-') {
-			if (i > 0 && s[i - 1] == '-')
-				return false;
-			run = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)s[i]) || ++run > 8)
-			return false;
-		if (s[i + 1] == '\0' || s[i + 1] == '-')
-			if (run < 2)
-				return false;
-	}
-	return s[i - 1] != '-';
 }
 
 static char *col(rpc_call *call, PGresult *res, int row, int c)
@@ -226,7 +173,7 @@ static baton_status find_org(rpc_call *call, const char *name_or_id, char id[40]
 	PGresult *res;
 	baton_status s;
 
-	s = db_exec(call->db, &res, uuid_shaped(name_or_id)
+	s = db_exec(call->db, &res, validate_uuid_shaped(name_or_id)
 	    ? "SELECT id, kind FROM org WHERE id = $1::uuid" : "SELECT id, kind FROM org WHERE name = $1",
 	    1, params, &call->status);
 	if (s != BATON_OK)
@@ -250,7 +197,7 @@ static baton_status find_principal(rpc_call *call, const char *handle_or_id,
 	size_t n;
 	baton_status s;
 
-	s = load_principals(call, uuid_shaped(params[0]) ? "p.id = $1::uuid" : "p.handle = $1", 1, params,
+	s = load_principals(call, validate_uuid_shaped(params[0]) ? "p.id = $1::uuid" : "p.handle = $1", 1, params,
 	    &list, &n);
 	if (s != BATON_OK)
 		return s;
@@ -301,13 +248,13 @@ static baton_status add_org(rpc_call *call, const ProtobufCMessage *request, Pro
 	if (!kind_ok)
 		return status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "kind '%.40s' is not one of after_hours, seasonal, language, overflow", req->kind);
-	if (!name_ok(req->name, "._-"))
+	if (!validate_name(req->name, "._-"))
 		return status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "organization name '%.80s' must be 1 to 63 lower-case letters, digits, '.', '_' or '-', "
 		    "starting with a letter or digit, and not look like an id", req->name);
 	for (size_t i = 0; i < req->n_languages; i++) {
 		size_t used = strlen(langs);
-		if (!language_ok(req->languages[i]))
+		if (!validate_language(req->languages[i]))
 			return status_set(&call->status, BATON_INVALID_ARGUMENT,
 			    "language '%.40s' is not a BCP 47 tag (like pl, es-419 or pt-BR)", req->languages[i]);
 		snprintf(langs + used, sizeof(langs) - used, "%s%s", i ? "," : "", req->languages[i]);
@@ -416,7 +363,7 @@ static baton_status add_principal(rpc_call *call, const ProtobufCMessage *reques
 	if (role == 0)
 		return status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "role '%.40s' is not one of agent, manager, lead, admin, integration", req->role);
-	if (!name_ok(req->handle, "._-@"))
+	if (!validate_name(req->handle, "._-@"))
 		return status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "handle '%.80s' must be 1 to 63 lower-case letters, digits, '.', '_', '-' or '@', "
 		    "starting with a letter or digit, and not look like an id", req->handle);
