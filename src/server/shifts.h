@@ -83,4 +83,12 @@ bool shifts_acts_for(const rpc_call *call, const shifts_person *p);
 baton_status shifts_scope_all(rpc_call *call);
 baton_status shifts_scope_caller(rpc_call *call);
 
+/* Handlers of the swap methods (shifts_swaps.c); svc_shifts.c lists them. */
+baton_status shifts_offer_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
+baton_status shifts_take_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
+baton_status shifts_decide_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
+baton_status shifts_withdraw_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
+baton_status shifts_undo_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
+baton_status shifts_list_swaps(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
+
 #endif

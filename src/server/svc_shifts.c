@@ -1,6 +1,7 @@
 /* svc_shifts.c - baton.v1.Shifts (being written: every method answers UNIMPLEMENTED for now). */
 #include "baton/v1/shifts.pb-c.h"
 #include "server/services.h"
+#include "server/shifts.h"
 
 static baton_status add_slot(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply)
 {
@@ -65,48 +66,6 @@ static baton_status list_claims(rpc_call *call, const ProtobufCMessage *request,
 	return status_set(&call->status, BATON_UNIMPLEMENTED, "ListClaims is not written yet");
 }
 
-static baton_status offer_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply)
-{
-	(void)request;
-	(void)reply;
-	return status_set(&call->status, BATON_UNIMPLEMENTED, "OfferSwap is not written yet");
-}
-
-static baton_status take_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply)
-{
-	(void)request;
-	(void)reply;
-	return status_set(&call->status, BATON_UNIMPLEMENTED, "TakeSwap is not written yet");
-}
-
-static baton_status decide_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply)
-{
-	(void)request;
-	(void)reply;
-	return status_set(&call->status, BATON_UNIMPLEMENTED, "DecideSwap is not written yet");
-}
-
-static baton_status withdraw_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply)
-{
-	(void)request;
-	(void)reply;
-	return status_set(&call->status, BATON_UNIMPLEMENTED, "WithdrawSwap is not written yet");
-}
-
-static baton_status undo_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply)
-{
-	(void)request;
-	(void)reply;
-	return status_set(&call->status, BATON_UNIMPLEMENTED, "UndoSwap is not written yet");
-}
-
-static baton_status list_swaps(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply)
-{
-	(void)request;
-	(void)reply;
-	return status_set(&call->status, BATON_UNIMPLEMENTED, "ListSwaps is not written yet");
-}
-
 static baton_status coverage(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply)
 {
 	(void)request;
@@ -124,12 +83,12 @@ static const rpc_method_impl methods[] = {
 	{ "ClaimSeat", claim_seat, RPC_TX, ROLES_ANY },
 	{ "ReleaseSeat", release_seat, RPC_TX, ROLES_ANY },
 	{ "ListClaims", list_claims, RPC_TX, ROLES_ANY },
-	{ "OfferSwap", offer_swap, RPC_TX, ROLES_ANY },
-	{ "TakeSwap", take_swap, RPC_TX, ROLES_ANY },
-	{ "DecideSwap", decide_swap, RPC_TX, ROLES_ANY },
-	{ "WithdrawSwap", withdraw_swap, RPC_TX, ROLES_ANY },
-	{ "UndoSwap", undo_swap, RPC_TX, ROLES_ANY },
-	{ "ListSwaps", list_swaps, RPC_TX, ROLES_ANY },
+	{ "OfferSwap", shifts_offer_swap, RPC_TX, ROLES_ANY },
+	{ "TakeSwap", shifts_take_swap, RPC_TX, ROLES_ANY },
+	{ "DecideSwap", shifts_decide_swap, RPC_TX, ROLES_ANY },
+	{ "WithdrawSwap", shifts_withdraw_swap, RPC_TX, ROLES_ANY },
+	{ "UndoSwap", shifts_undo_swap, RPC_TX, ROLES_ANY },
+	{ "ListSwaps", shifts_list_swaps, RPC_TX, ROLES_ANY },
 	{ "Coverage", coverage, RPC_TX, ROLES_ANY },
 };
 
