@@ -90,5 +90,7 @@ baton_status shifts_decide_swap(rpc_call *call, const ProtobufCMessage *request,
 baton_status shifts_withdraw_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
 baton_status shifts_undo_swap(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
 baton_status shifts_list_swaps(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage *reply);
+/* The swaps of a slot the caller may see, newest first (ShowSlot). */
+baton_status shifts_swaps_of_slot(rpc_call *call, const char *slot_id, Baton__V1__Swap ***out, size_t *n);
 
 #endif

@@ -42,3 +42,12 @@ baton_status shifts_list_swaps(rpc_call *call, const ProtobufCMessage *request, 
 	(void)reply;
 	return status_set(&call->status, BATON_UNIMPLEMENTED, "ListSwaps is not written yet");
 }
+
+baton_status shifts_swaps_of_slot(rpc_call *call, const char *slot_id, Baton__V1__Swap ***out, size_t *n)
+{
+	(void)call;
+	(void)slot_id;
+	*out = NULL;
+	*n = 0;
+	return BATON_OK;
+}

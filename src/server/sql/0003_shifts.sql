@@ -262,6 +262,7 @@ CREATE TABLE swap (
     taken_at      timestamptz,
     decided_by    uuid REFERENCES principal (id),      -- approved, rejected or withdrew
     decided_at    timestamptz,
+    decision_note text NOT NULL DEFAULT '' CHECK (length(decision_note) <= 500),
     new_claim_id  uuid REFERENCES claim (id),          -- the taker's seat once done
     undone_by     uuid REFERENCES principal (id),
     undone_at     timestamptz,
