@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "server/coverage_notice.h"
 #include "server/log.h"
 #include "server/maint.h"
 
@@ -16,6 +17,7 @@ struct maint {
 	int64_t         record_hours;
 	int64_t         window_ms;
 	int64_t         ttl_ms;
+	int64_t         horizon_hours; /* coverage gaps announced this far ahead */
 	pthread_t       thread;
 	pthread_mutex_t mtx;
 	pthread_cond_t  cv; /* CLOCK_MONOTONIC */
@@ -23,12 +25,13 @@ struct maint {
 };
 
 /*
- * One pass. Deleting old rows is idempotent, so several instances may run
- * it at once. Sessions of keys revoked (or principals disabled) through
- * another instance end here; the instance that made the change ends them
- * at once, and every database-backed call checks its key anyway.
+ * Old rows and sessions. Deleting old rows is idempotent, so several
+ * instances may run it at once. Sessions of keys revoked (or principals
+ * disabled) through another instance end here; the instance that made the
+ * change ends them at once, and every database-backed call checks its key
+ * anyway.
  */
-static void pass(maint *mt)
+static void sweep(maint *mt)
 {
 	db_scope all = { .all = true };
 	char hours[24], window_s[24], since_s[24];
@@ -65,6 +68,24 @@ static void pass(maint *mt)
 	if (expired + ended > 0)
 		log_info("sessions_swept", LOG_I("expired", (int64_t)expired), LOG_I("revoked", (int64_t)ended),
 		    LOG_I("sessions", (int64_t)session_count(mt->server->sessions)));
+}
+
+/* Separate from the sweep, so that neither's failure holds up the other. */
+static void announce_gaps(maint *mt)
+{
+	int64_t events;
+	status_msg m;
+
+	if (coverage_notice_announce(mt->db, mt->horizon_hours, &events, &m) != BATON_OK)
+		log_warn("coverage_notice_failed", LOG_S("reason", m.text));
+	else if (events > 0)
+		log_info("coverage_gaps_announced", LOG_I("events", events));
+}
+
+static void pass(maint *mt)
+{
+	sweep(mt);
+	announce_gaps(mt);
 }
 
 static void *run(void *arg)
@@ -108,6 +129,7 @@ baton_status maint_start(maint **out, rpc_server *server, const batond_config *c
 	mt->record_hours = cfg->request_record_hours;
 	mt->window_ms = cfg->handshake_window_ms;
 	mt->ttl_ms = cfg->session_ttl_s * 1000;
+	mt->horizon_hours = cfg->coverage_horizon_hours;
 	if (pthread_mutex_init(&mt->mtx, NULL) != 0) {
 		db_conn_free(mt->db);
 		free(mt);

@@ -1,4 +1,4 @@
-/* maint.h - batond's housekeeping thread: expired sessions and records, revocations made elsewhere. */
+/* maint.h - batond's housekeeping thread: old sessions and records, revocations made elsewhere, gap events. */
 #ifndef BATON_SERVER_MAINT_H
 #define BATON_SERVER_MAINT_H
 
