@@ -91,7 +91,7 @@ static const config_option options[] = {
 	{ "release-cutoff-hours", "BATON_RELEASE_CUTOFF_HOURS", OPT_INT, "24", 0, 720, NULL, "h",
 	    "Default for new slots: holders may release a seat until this long before the start; after it "
 	    "only through a swap or a lead. A slot may set its own.", FIELD(release_cutoff_hours) },
-	{ "coverage-horizon-hours", "BATON_COVERAGE_HORIZON_HOURS", OPT_INT, "72", 1, 2160, NULL, "h",
+	{ "coverage-horizon-hours", "BATON_COVERAGE_HORIZON_HOURS", OPT_INT, "72", 1, 1440, NULL, "h",
 	    "The maintenance pass announces, as events, coverage gaps (seats or on-call) starting within "
 	    "this many hours from now.", FIELD(coverage_horizon_hours) },
 };

@@ -316,10 +316,16 @@ DECLARE
     ids uuid[];
     bad text;
 BEGIN
+    -- Whoever goes on call; taking someone off call needs no check (a
+    -- departed lead can still be removed or replaced).
     IF TG_TABLE_NAME = 'rotation' THEN
         ids := NEW.members;
+    ELSIF NEW.action = 'add' THEN
+        ids := ARRAY[NEW.principal_id];
+    ELSIF NEW.action = 'replace' THEN
+        ids := ARRAY[NEW.replacement_id];
     ELSE
-        ids := ARRAY[NEW.principal_id, NEW.replacement_id];
+        ids := '{}';
     END IF;
     SELECT string_agg(coalesce(p.handle, m::text), ', ') INTO bad
       FROM unnest(ids) AS m
@@ -339,13 +345,14 @@ CREATE TRIGGER rotation_override_member_check BEFORE INSERT ON rotation_override
 
 -- Who is on call during [p_from, p_to): one row per rotation, person and
 -- stretch of time (stretches of one person merged), turns first, then the
--- overrides applied. At most 62 days at a time.
+-- overrides applied. Disabled people are on call for nobody, so their
+-- turns show as gaps. At most 62 days at a time (nothing beyond).
 CREATE FUNCTION baton_oncall_spans(p_from timestamptz, p_to timestamptz)
     RETURNS TABLE (rotation_id uuid, principal_id uuid, during tstzrange)
     LANGUAGE sql STABLE
     AS $$
 WITH win AS (
-    SELECT tstzrange(p_from, p_to) AS w
+    SELECT tstzrange(p_from, greatest(p_from, p_to)) AS w
      WHERE p_to > p_from AND p_to - p_from <= interval '62 days'
 ), turns AS (
     SELECT r.id AS rotation_id,
@@ -379,20 +386,22 @@ WITH win AS (
 )
 SELECT mg.rotation_id, mg.principal_id, u.during
   FROM merged mg
+  JOIN principal pr ON pr.id = mg.principal_id AND pr.disabled_at IS NULL
   LEFT JOIN minus mi ON mi.rotation_id = mg.rotation_id AND mi.principal_id = mg.principal_id
  CROSS JOIN LATERAL unnest(mg.m - coalesce(mi.m, '{}'::tstzmultirange)) AS u(during)
  ORDER BY lower(u.during), 1, 2
 $$;
 
--- Stretches of [p_from, p_to) with nobody on call in any rotation.
+-- Stretches of [p_from, p_to) with nobody on call in any rotation. At most
+-- 62 days at a time (nothing beyond), as baton_oncall_spans.
 CREATE FUNCTION baton_oncall_gaps(p_from timestamptz, p_to timestamptz)
     RETURNS TABLE (during tstzrange)
     LANGUAGE sql STABLE
     AS $$
-SELECT g FROM unnest(tstzmultirange(tstzrange(p_from, p_to))
+SELECT g FROM unnest(tstzmultirange(tstzrange(p_from, greatest(p_from, p_to)))
                      - coalesce((SELECT range_agg(s.during) FROM baton_oncall_spans(p_from, p_to) s),
                                 '{}'::tstzmultirange)) AS g
- WHERE p_to > p_from
+ WHERE p_to > p_from AND p_to - p_from <= interval '62 days'
  ORDER BY lower(g)
 $$;
 
