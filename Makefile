@@ -125,6 +125,10 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libbatond.a $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER) -lcmocka
 
+# test_ctl_when and fuzz_ctl_when also link batonctl's time helpers, which are in no library.
+$(BUILD)/tests/unit/test_ctl_when: $(BUILD)/obj/client/ctl_when.o
+$(BUILD)/tests/fuzz/fuzz_ctl_when: $(BUILD)/obj/client/ctl_when.o
+
 # Integration tests may also use server modules directly (test_db.c).
 $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_HARNESS_O) $(BUILD)/libbatond.a $(BUILD)/libbaton.a
 	@mkdir -p $(dir $@)

@@ -27,6 +27,15 @@ static const char usage_main[] =
     "                      people and integrations of an organization\n"
     "  key add|revoke|rotate\n"
     "                      a principal's keys\n"
+    "  slot add|publish|list|show|edit|cancel\n"
+    "                      shift slots: seats per queue and language, once or weekly\n"
+    "  slot claim|release|claims\n"
+    "                      take and give back seats; who holds which\n"
+    "  swap offer|take|approve|reject|withdraw|undo|list\n"
+    "                      hand a held seat to someone else\n"
+    "  oncall rotation add|list, oncall override add, oncall who\n"
+    "                      on-call rotation of in-house leads; who is on call when\n"
+    "  coverage            seats wanted vs claimed per hour, and the gaps\n"
     "  ping                round trip to the server (no database involved)\n"
     "  health              is the server serving? (exit 0 only if SERVING; needs no key)\n"
     "  info                server version, schema version, database id and clock\n"
@@ -504,7 +513,8 @@ int main(int argc, char **argv)
 	} verbs[] = {
 		{ "ping", cmd_ping }, { "health", cmd_health }, { "info", cmd_info },
 		{ "keygen", ctl_keygen }, { "whoami", ctl_whoami }, { "org", ctl_org },
-		{ "principal", ctl_principal }, { "key", ctl_key },
+		{ "principal", ctl_principal }, { "key", ctl_key }, { "slot", ctl_slot }, { "swap", ctl_swap },
+		{ "oncall", ctl_oncall }, { "coverage", ctl_coverage },
 	};
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verb, verbs[i].name) == 0)

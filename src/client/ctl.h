@@ -11,6 +11,8 @@
 #include <baton/keys.h>
 
 #include "baton/v1/identity.pb-c.h"
+#include "baton/v1/oncall.pb-c.h"
+#include "baton/v1/shifts.pb-c.h"
 #include "common/textbuf.h"
 
 #define EXIT_RPC   1 /* the call failed: status and message on stderr */
@@ -70,5 +72,99 @@ int ctl_whoami(const ctl_globals *g, int argc, char **argv);
 int ctl_org(const ctl_globals *g, int argc, char **argv);
 int ctl_principal(const ctl_globals *g, int argc, char **argv);
 int ctl_key(const ctl_globals *g, int argc, char **argv);
+/* ctl_slot.c, ctl_swap.c, ctl_oncall.c. */
+int ctl_slot(const ctl_globals *g, int argc, char **argv);
+int ctl_swap(const ctl_globals *g, int argc, char **argv);
+int ctl_oncall(const ctl_globals *g, int argc, char **argv);
+int ctl_coverage(const ctl_globals *g, int argc, char **argv);
+
+/* ---- times (ctl_when.c: pure functions, no output) ----------------------- */
+
+/*
+ * Parses a time T from the command line: "now", "now+90m", "now-1h",
+ * "now+3d" (m, h, d), or ISO 8601 with a zone: "2026-11-27T18:00Z",
+ * "2026-11-27T18:00:30Z", "2026-11-27 18:00Z", offsets "+01:00", "-05:00",
+ * "+0100" (optional fraction of a second). A time without a zone is
+ * refused. Returns 0 with *out_ms (ms since the epoch), or -1 with why
+ * (quoting s) in why[0..why_len).
+ */
+int ctl_parse_when(const char *s, int64_t now_ms, int64_t *out_ms, char *why, size_t why_len)
+    __attribute__((warn_unused_result));
+/* Whether s is "YYYY-MM-DD" naming a real day. */
+bool ctl_local_day_ok(const char *s);
+/* Whether s is "HH:MM", 00:00 to 23:59. */
+bool ctl_local_hhmm_ok(const char *s);
+/* Whether zone is in the time zone database glibc reads ($TZDIR or
+ * /usr/share/zoneinfo, Debian's tzdata). */
+bool ctl_zone_known(const char *zone);
+/* How ctl_time_in_zone writes a time. */
+typedef enum ctl_zone_style {
+	CTL_ZONE_LONG,  /* "Fri 2026-11-27 18:00" */
+	CTL_ZONE_SHORT, /* "Fri 18:00" */
+	CTL_ZONE_NAMED, /* "Fri 2026-11-27 18:00 CET" (the zone's abbreviation then) */
+} ctl_zone_style;
+/*
+ * Formats unix_ms as wall-clock time in zone (NULL or "": UTC), using
+ * glibc's tz database: sets TZ for the moment and puts it back, so not for
+ * threaded programs. Returns 0, or -1 (buf "") if the zone is unknown.
+ */
+int ctl_time_in_zone(int64_t unix_ms, const char *zone, ctl_zone_style style, char *buf, size_t len);
+/* "2026-11-27T18:00:00Z". */
+void ctl_time_iso(int64_t unix_ms, char *buf, size_t len);
+
+/* ---- what the shift verbs share (ctl_shifts.c) --------------------------- */
+
+/* A flag of one action: "--name VALUE" (value set) or a switch (value NULL). */
+typedef struct ctl_flag {
+	const char  *name;
+	const char **value; /* where the text goes; NULL for a switch */
+	bool        *given; /* set true when the flag is given; may be NULL for a value flag */
+} ctl_flag;
+
+/*
+ * Parses argv (argv[0] the action) with getopt_long against flags. With
+ * arg_name, exactly one positional argument goes to *arg; without, none
+ * is allowed. Returns 0; -1 after printing usage for --help; or
+ * EXIT_USAGE after saying what is wrong.
+ */
+int ctl_flags_parse(const char *verb, int argc, char **argv, const ctl_flag *flags, size_t n_flags,
+    const char *usage, const char *arg_name, const char **arg);
+/* ctl_connect, ctl_call (see there), close: 0 with *reply, or EXIT_RPC. */
+int ctl_connect_call(const ctl_globals *g, const char *verb, const char *method, const ProtobufCMessage *msg,
+    bool changes_state, const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply);
+/* A flag's integer in [min, max]; 0 or EXIT_USAGE. */
+int ctl_flag_int(const char *verb, const char *flag, const char *text, long long min, long long max,
+    int32_t *out);
+/* A flag's time T (see ctl_parse_when); 0 or EXIT_USAGE. */
+int ctl_flag_when(const char *verb, const char *flag, const char *text, int64_t now_ms, int64_t *out_ms);
+/* "a,b,c" split in place (text is modified) into items[0..*n); "" gives
+ * none. 0 or EXIT_USAGE when there are more than max. */
+int ctl_flag_list(const char *verb, const char *flag, char *text, char **items, size_t max, size_t *n);
+/* --release-cutoff-h H|none as release_cutoff_s: H*3600, -1 for none or
+ * 0 (release until the start); 0 or EXIT_USAGE. */
+int ctl_flag_cutoff(const char *verb, const char *text, int64_t *out_s);
+/* --swap-approval: none, manager or lead; 0 or EXIT_USAGE. */
+int ctl_flag_approval(const char *verb, const char *text);
+
+/*
+ * Output of the shift verbs. JSON goes through a textbuf that is written
+ * to stdout whenever an element is complete (ctl_out_flush), so long
+ * lists need no big buffer; ctl_out_end ends the line.
+ */
+void ctl_out_begin(textbuf *t);
+void ctl_out_flush(textbuf *t);
+void ctl_out_end(textbuf *t);
+void ctl_json_slot(textbuf *t, const Baton__V1__Slot *s);
+void ctl_json_claim(textbuf *t, const Baton__V1__Claim *c);
+void ctl_json_swap(textbuf *t, const Baton__V1__Swap *w);
+/* Ranges as {"from_unix_ms":..,"to_unix_ms":..,"from":"ISO","to":"ISO"}. */
+void ctl_json_range(textbuf *t, int64_t from_ms, int64_t to_ms);
+/* Tables for people, or one JSON object per line with --json. */
+void ctl_print_slots(const ctl_globals *g, Baton__V1__Slot *const *slots, size_t n);
+void ctl_print_claims(const ctl_globals *g, Baton__V1__Claim *const *claims, size_t n);
+void ctl_print_swaps(const ctl_globals *g, Baton__V1__Swap *const *swaps, size_t n);
+/* Every field of a slot, then its claims and swaps (slot show). */
+void ctl_print_slot_detail(const ctl_globals *g, const Baton__V1__Slot *s, Baton__V1__Swap *const *swaps,
+    size_t n_swaps);
 
 #endif

@@ -63,7 +63,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$FUZZ_CC $CPPFLAGS $CFLAGS" ]; then
 	echo "$FUZZ_CC $CPPFLAGS $CFLAGS" >"$stamp"
 fi
 objs=""
-for src in src/common/*.c src/server/*.c "$GEN"/baton/v1/*.pb-c.c "$GEN/migrations.c"; do
+for src in src/common/*.c src/server/*.c src/client/ctl_when.c "$GEN"/baton/v1/*.pb-c.c "$GEN/migrations.c"; do
 	[ "$src" = src/server/main.c ] && continue
 	obj=$OUT/obj/$(echo "$src" | tr '/' '_' | sed 's/\.c$/.o/')
 	if [ ! -f "$obj" ] || [ -n "$(find "$src" src include "$GEN" \( -path "$src" -o -name '*.h' \) -newer "$obj" 2>/dev/null | head -n 1)" ]; then
