@@ -4,6 +4,7 @@
 
 #include "server/event.h"
 #include "server/session.h"
+#include "server/shifts_internal.h"
 #include "server/shifts_swap.h"
 
 /*
@@ -208,6 +209,7 @@ static baton_status may_undo(rpc_call *call, const swap_row *w)
  * taker may be of different organizations). */
 static baton_status undo_execute(rpc_call *call, const swap_row *w, const char *note, char restored_id[40])
 {
+	char taker_claims[48];
 	const char *holder_params[1] = { w->msg->claim_id };
 	char holder_id[40], holder[64];
 	PGresult *res;
@@ -228,8 +230,13 @@ static baton_status undo_execute(rpc_call *call, const swap_row *w, const char *
 	snprintf(holder_id, sizeof(holder_id), "%s", PQgetvalue(res, 0, 0));
 	snprintf(holder, sizeof(holder), "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
+	snprintf(taker_claims, sizeof(taker_claims), "{%s}", w->msg->new_claim_id);
+	/* The taker may have offered the seat on meanwhile: that offer goes
+	 * with the seat (withdrawing narrows the scope back, so widen again). */
 	if ((s = release_claim(call, w->msg->new_claim_id, "swap undone",
 	         "the seat the swap gave is no longer held; there is nothing to undo")) != BATON_OK ||
+	    (s = shifts_withdraw_offers(call, taker_claims, "swap undone", NULL)) != BATON_OK ||
+	    (s = shifts_scope_all(call)) != BATON_OK ||
 	    (s = insert_claim(call, w->msg->slot_id, holder_id, w->msg->id, holder, "cannot give the seat back: ",
 	         restored_id)) != BATON_OK)
 		return s;
