@@ -448,6 +448,8 @@ CREATE POLICY slot_read ON slot FOR SELECT
     USING (baton_scope_all() OR baton_slot_open_to(open_to_orgs, open_to_kinds, baton_scope_org()));
 CREATE POLICY slot_insert ON slot FOR INSERT WITH CHECK (baton_scope_all());
 CREATE POLICY slot_update ON slot FOR UPDATE USING (baton_scope_all()) WITH CHECK (baton_scope_all());
+-- So that slot_no_delete says why instead of a DELETE finding no rows.
+CREATE POLICY slot_delete ON slot FOR DELETE USING (baton_scope_all());
 
 ALTER TABLE claim ENABLE ROW LEVEL SECURITY;
 ALTER TABLE claim FORCE ROW LEVEL SECURITY;
