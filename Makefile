@@ -35,7 +35,7 @@ LIBS_SERVER := -lnng -lprotobuf-c -lsodium -lpq
 
 # Debian packages that build, run and test need.
 DEPS_PKGS := build-essential pkg-config libnng-dev libprotobuf-c-dev protobuf-c-compiler \
-             libsodium-dev libpq-dev postgresql postgresql-client libcmocka-dev util-linux procps
+             libsodium-dev libpq-dev postgresql postgresql-client libcmocka-dev util-linux procps tzdata
 
 PROTOS   := $(wildcard proto/baton/v1/*.proto)
 PB_C     := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
