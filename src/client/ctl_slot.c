@@ -105,6 +105,22 @@ static const char *or_empty(const char *s)
 	return s != NULL ? s : "";
 }
 
+/* The slot fields that AddSlot, PublishWeekly and EditSlot requests share,
+ * from the parsed options (empty where not given). */
+#define SLOT_OPTS_TO_REQUEST(req, o)                              \
+	do {                                                          \
+		(req).queue = (char *)or_empty((o).queue);                \
+		(req).language = (char *)or_empty((o).language);          \
+		(req).seats = (o).seats;                                  \
+		(req).open_to_orgs = (o).orgs;                            \
+		(req).n_open_to_orgs = (o).n_orgs;                        \
+		(req).open_to_kinds = (o).kinds;                          \
+		(req).n_open_to_kinds = (o).n_kinds;                      \
+		(req).swap_approval = (char *)or_empty((o).approval);     \
+		(req).release_cutoff_s = (o).cutoff_s;                    \
+		(req).note = (char *)or_empty((o).note);                  \
+	} while (0)
+
 /* ---- add, publish ----------------------------------------------------------- */
 
 /* --start/--end, or --on/--from/--to/--tz, into req. */
@@ -158,16 +174,7 @@ static int slot_add(const ctl_globals *g, int argc, char **argv)
 	if ((rc = slot_opts_finish("slot add", &o, true)) != 0 ||
 	    (rc = slot_add_when(&req, start, end, on, from, to, tz)) != 0)
 		return rc;
-	req.queue = (char *)o.queue;
-	req.language = (char *)o.language;
-	req.seats = o.seats;
-	req.open_to_orgs = o.orgs;
-	req.n_open_to_orgs = o.n_orgs;
-	req.open_to_kinds = o.kinds;
-	req.n_open_to_kinds = o.n_kinds;
-	req.swap_approval = (char *)or_empty(o.approval);
-	req.release_cutoff_s = o.cutoff_s;
-	req.note = (char *)or_empty(o.note);
+	SLOT_OPTS_TO_REQUEST(req, o);
 	if ((rc = ctl_connect_call(g, "slot add", "/baton.v1.Shifts/AddSlot", &req.base, true,
 	         &baton__v1__add_slot_reply__descriptor, (ProtobufCMessage **)&rep)) != 0)
 		return rc;
@@ -257,16 +264,7 @@ static int slot_publish(const ctl_globals *g, int argc, char **argv)
 	req.local_end = (char *)to;
 	req.time_zone = (char *)tz;
 	req.first_day = (char *)or_empty(first);
-	req.queue = (char *)o.queue;
-	req.language = (char *)o.language;
-	req.seats = o.seats;
-	req.open_to_orgs = o.orgs;
-	req.n_open_to_orgs = o.n_orgs;
-	req.open_to_kinds = o.kinds;
-	req.n_open_to_kinds = o.n_kinds;
-	req.swap_approval = (char *)or_empty(o.approval);
-	req.release_cutoff_s = o.cutoff_s;
-	req.note = (char *)or_empty(o.note);
+	SLOT_OPTS_TO_REQUEST(req, o);
 	if ((rc = ctl_connect_call(g, "slot publish", "/baton.v1.Shifts/PublishWeekly", &req.base, true,
 	         &baton__v1__publish_weekly_reply__descriptor, (ProtobufCMessage **)&rep)) != 0)
 		return rc;
@@ -379,16 +377,7 @@ static int slot_edit(const ctl_globals *g, int argc, char **argv)
 		return ctl_usage_error("slot edit: give at least one field to change");
 	req.change = change;
 	req.slot = (char *)slot;
-	req.queue = (char *)or_empty(o.queue);
-	req.language = (char *)or_empty(o.language);
-	req.seats = o.seats;
-	req.open_to_orgs = o.orgs;
-	req.n_open_to_orgs = o.n_orgs;
-	req.open_to_kinds = o.kinds;
-	req.n_open_to_kinds = o.n_kinds;
-	req.swap_approval = (char *)or_empty(o.approval);
-	req.release_cutoff_s = o.cutoff_s;
-	req.note = (char *)or_empty(o.note);
+	SLOT_OPTS_TO_REQUEST(req, o);
 	if ((rc = ctl_connect_call(g, "slot edit", "/baton.v1.Shifts/EditSlot", &req.base, true,
 	         &baton__v1__edit_slot_reply__descriptor, (ProtobufCMessage **)&rep)) != 0)
 		return rc;

@@ -126,3 +126,19 @@ void arena_fini(arena *a)
 	}
 	a->head = NULL;
 }
+
+char **arena_split(arena *a, const char *s, size_t *n)
+{
+	size_t count = s[0] == '\0' ? 0 : 1;
+	char **out, *copy, *save = NULL;
+
+	for (const char *p = s; *p; p++)
+		count += *p == ',';
+	*n = 0;
+	if ((out = arena_alloc(a, (count + 1) * sizeof(*out))) == NULL ||
+	    (copy = arena_strndup(a, s, strlen(s))) == NULL)
+		return NULL;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+		out[(*n)++] = t;
+	return out;
+}

@@ -32,6 +32,10 @@ void *arena_alloc(arena *a, size_t n) __attribute__((warn_unused_result));
 /* A copy of s[0..n) plus a NUL, or NULL if out of memory. */
 char *arena_strndup(arena *a, const char *s, size_t n);
 
+/* "a,b" split at commas into an array of copies (empty items dropped);
+ * *n is the count. NULL if out of memory. */
+char **arena_split(arena *a, const char *s, size_t *n);
+
 /* Releases everything allocated since init or the last reset, wiping it
  * first (plaintext of sealed calls lives here). */
 void arena_reset(arena *a);

@@ -22,23 +22,6 @@ int64_t shifts_int(const PGresult *res, int row, int c)
 	return strtoll(PQgetvalue(res, row, c), NULL, 10);
 }
 
-/* "a,b" to an arena array; NULL if out of memory. */
-static char **split_list(rpc_call *call, const char *s, size_t *n)
-{
-	size_t count = s[0] == '\0' ? 0 : 1;
-	char **out, *copy, *save = NULL;
-
-	for (const char *p = s; *p; p++)
-		count += *p == ',';
-	*n = 0;
-	if ((out = arena_alloc(call->arena, (count + 1) * sizeof(*out))) == NULL ||
-	    (copy = arena_strndup(call->arena, s, strlen(s))) == NULL)
-		return NULL;
-	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
-		out[(*n)++] = t;
-	return out;
-}
-
 baton_status shifts_slot_from_row(rpc_call *call, const PGresult *res, int row, int c, Baton__V1__Slot **out)
 {
 	Baton__V1__Slot *s = arena_alloc(call->arena, sizeof(*s));
@@ -53,8 +36,8 @@ baton_status shifts_slot_from_row(rpc_call *call, const PGresult *res, int row, 
 	s->ends_unix_ms = shifts_int(res, row, c + 4);
 	s->seats = (int32_t)shifts_int(res, row, c + 5);
 	s->seats_taken = (int32_t)shifts_int(res, row, c + 6);
-	s->open_to_orgs = split_list(call, PQgetvalue(res, row, c + 7), &s->n_open_to_orgs);
-	s->open_to_kinds = split_list(call, PQgetvalue(res, row, c + 8), &s->n_open_to_kinds);
+	s->open_to_orgs = arena_split(call->arena, PQgetvalue(res, row, c + 7), &s->n_open_to_orgs);
+	s->open_to_kinds = arena_split(call->arena, PQgetvalue(res, row, c + 8), &s->n_open_to_kinds);
 	s->swap_approval = shifts_col(call, res, row, c + 9);
 	s->release_cutoff_s = shifts_int(res, row, c + 10);
 	s->note = shifts_col(call, res, row, c + 11);

@@ -37,23 +37,6 @@ static char *col(rpc_call *call, PGresult *res, int row, int c)
 	return arena_strndup(call->arena, PQgetvalue(res, row, c), (size_t)PQgetlength(res, row, c));
 }
 
-/* Splits "a,b" into an arena array; *n is the count. */
-static char **split(rpc_call *call, const char *s, size_t *n)
-{
-	size_t count = s[0] == '\0' ? 0 : 1;
-	char **out, *copy, *save = NULL;
-
-	for (const char *p = s; *p; p++)
-		count += *p == ',';
-	*n = 0;
-	if ((out = arena_alloc(call->arena, (count + 1) * sizeof(*out))) == NULL ||
-	    (copy = arena_strndup(call->arena, s, strlen(s))) == NULL)
-		return NULL;
-	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
-		out[(*n)++] = t;
-	return out;
-}
-
 static baton_status org_from_row(rpc_call *call, PGresult *res, int row, Baton__V1__Org **out)
 {
 	Baton__V1__Org *o = arena_alloc(call->arena, sizeof(*o));
@@ -64,7 +47,7 @@ static baton_status org_from_row(rpc_call *call, PGresult *res, int row, Baton__
 	o->id = col(call, res, row, 0);
 	o->name = col(call, res, row, 1);
 	o->kind = col(call, res, row, 2);
-	o->languages = split(call, PQgetvalue(res, row, 3), &o->n_languages);
+	o->languages = arena_split(call->arena, PQgetvalue(res, row, 3), &o->n_languages);
 	o->time_zone = col(call, res, row, 4);
 	o->created_unix_ms = strtoll(PQgetvalue(res, row, 5), NULL, 10);
 	if (o->id == NULL || o->name == NULL || o->kind == NULL || o->languages == NULL || o->time_zone == NULL)

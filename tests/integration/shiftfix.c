@@ -27,7 +27,8 @@ static int            windows_handed_out;
 bool shiftfix_changes_state(const char *method)
 {
 	static const char *const mutations[] = { "AddSlot", "PublishWeekly", "EditSlot", "CancelSlot", "ClaimSeat",
-		"ReleaseSeat", "OfferSwap", "TakeSwap", "DecideSwap", "WithdrawSwap", "UndoSwap" };
+		"ReleaseSeat", "OfferSwap", "TakeSwap", "DecideSwap", "WithdrawSwap", "UndoSwap", "AddRotation",
+		"AddOverride" };
 	const char *name = strrchr(method, '/');
 
 	name = name != NULL ? name + 1 : method;
@@ -355,8 +356,17 @@ uint8_t *shiftfix_racer_init(shiftfix_racer *r, baton_client *c, const char *met
 void shiftfix_race(shiftfix_racer *r, int n)
 {
 	pthread_barrier_t start;
+	baton_result res;
 	int started = 0;
 
+	/* Sessions first, so that the calls, not the handshakes, race. */
+	for (int i = 0; i < n; i++) {
+		baton_status s = baton_session_open(r[i].client, 10000, &res);
+		if (s != BATON_OK)
+			print_error("racer %d: session: %s\n", i, res.message);
+		baton_result_clear(&res);
+		assert_int_equal(s, BATON_OK);
+	}
 	assert_int_equal(pthread_barrier_init(&start, NULL, (unsigned)n), 0);
 	for (int i = 0; i < n; i++) {
 		r[i].start = &start;

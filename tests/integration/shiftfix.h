@@ -151,8 +151,8 @@ typedef struct shiftfix_racer {
  * returns the packed request, which the caller frees after the race. */
 uint8_t *shiftfix_racer_init(shiftfix_racer *r, baton_client *c, const char *method, const ProtobufCMessage *req);
 
-/* Runs the n calls from n threads released together by one barrier, and
- * joins them all. */
+/* Opens every racer's session, then runs the n calls from n threads
+ * released together by one barrier, and joins them all. */
 void shiftfix_race(shiftfix_racer *r, int n);
 
 /* ---- checks ------------------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "shiftfix.h"
 #include "swapfix.h"
 
 /* ---- time ------------------------------------------------------------------ */
@@ -74,33 +75,6 @@ int swapfix_teardown(void **state)
 
 /* ---- calls ------------------------------------------------------------------- */
 
-static bool changes_state(const char *method)
-{
-	static const char *const mutations[] = { "AddSlot", "PublishWeekly", "EditSlot", "CancelSlot", "ClaimSeat",
-		"ReleaseSeat", "OfferSwap", "TakeSwap", "DecideSwap", "WithdrawSwap", "UndoSwap", "AddRotation",
-		"AddOverride" };
-	const char *name = strrchr(method, '/');
-
-	name = name != NULL ? name + 1 : method;
-	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++)
-		if (strcmp(name, mutations[i]) == 0)
-			return true;
-	return false;
-}
-
-baton_status swapfix_call(baton_client *c, const char *method, const ProtobufCMessage *req,
-    const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply, char *why, size_t why_len)
-{
-	baton_result res;
-	baton_status s;
-
-	s = fixture_call(c, method, req, changes_state(method), reply_desc, reply, &res);
-	if (why != NULL)
-		snprintf(why, why_len, "%s", res.message);
-	baton_result_clear(&res);
-	return s;
-}
-
 /* Splits a comma-separated list in place into at most max strings. */
 static size_t split(char *copy, char **out, size_t max)
 {
@@ -133,7 +107,7 @@ void swapfix_slot_add(baton_client *c, const swapfix_slot *s, char id[40])
 	req.n_open_to_orgs = split(orgs, org_v, 8);
 	req.open_to_kinds = kind_v;
 	req.n_open_to_kinds = split(kinds, kind_v, 8);
-	st = swapfix_call(c, SWAPFIX_SHIFTS("AddSlot"), &req.base, &baton__v1__add_slot_reply__descriptor,
+	st = shiftfix_call(c, SWAPFIX_SHIFTS("AddSlot"), &req.base, &baton__v1__add_slot_reply__descriptor,
 	    (ProtobufCMessage **)&rep, why, sizeof(why));
 	if (st != BATON_OK)
 		print_error("AddSlot %s/%s: %s: %s\n", s->queue, s->language, baton_status_str(st), why);
@@ -152,7 +126,7 @@ baton_status swapfix_claim(baton_client *c, const char *slot, const char *for_pr
 
 	req.slot = (char *)slot;
 	req.for_principal = (char *)(for_principal != NULL ? for_principal : "");
-	s = swapfix_call(c, SWAPFIX_SHIFTS("ClaimSeat"), &req.base, &baton__v1__claim_seat_reply__descriptor,
+	s = shiftfix_call(c, SWAPFIX_SHIFTS("ClaimSeat"), &req.base, &baton__v1__claim_seat_reply__descriptor,
 	    (ProtobufCMessage **)&rep, why, why_len);
 	if (s == BATON_OK) {
 		assert_non_null(rep->claim);
@@ -170,7 +144,7 @@ baton_status swapfix_release(baton_client *c, const char *claim, char *why, size
 	req.claim = (char *)claim;
 	req.for_principal = "";
 	req.reason = "test";
-	return swapfix_call(c, SWAPFIX_SHIFTS("ReleaseSeat"), &req.base, NULL, NULL, why, why_len);
+	return shiftfix_call(c, SWAPFIX_SHIFTS("ReleaseSeat"), &req.base, NULL, NULL, why, why_len);
 }
 
 baton_status swapfix_offer(baton_client *c, const char *claim, const char *to, char *swap_id, char *why,
@@ -183,7 +157,7 @@ baton_status swapfix_offer(baton_client *c, const char *claim, const char *to, c
 	req.claim = (char *)claim;
 	req.to = (char *)(to != NULL ? to : "");
 	req.note = "test offer";
-	s = swapfix_call(c, SWAPFIX_SHIFTS("OfferSwap"), &req.base, &baton__v1__offer_swap_reply__descriptor,
+	s = shiftfix_call(c, SWAPFIX_SHIFTS("OfferSwap"), &req.base, &baton__v1__offer_swap_reply__descriptor,
 	    (ProtobufCMessage **)&rep, why, why_len);
 	if (s == BATON_OK) {
 		assert_non_null(rep->swap);
@@ -199,7 +173,7 @@ static baton_status call_out(baton_client *c, const char *method, const Protobuf
     const ProtobufCMessageDescriptor *desc, void *out, char *why, size_t why_len)
 {
 	ProtobufCMessage *rep = NULL;
-	baton_status s = swapfix_call(c, method, req, desc, &rep, why, why_len);
+	baton_status s = shiftfix_call(c, method, req, desc, &rep, why, why_len);
 
 	if (out != NULL)
 		*(ProtobufCMessage **)out = rep;
@@ -237,7 +211,7 @@ baton_status swapfix_withdraw(baton_client *c, const char *swap, char *why, size
 
 	req.swap = (char *)swap;
 	req.note = "changed my mind";
-	return swapfix_call(c, SWAPFIX_SHIFTS("WithdrawSwap"), &req.base, NULL, NULL, why, why_len);
+	return shiftfix_call(c, SWAPFIX_SHIFTS("WithdrawSwap"), &req.base, NULL, NULL, why, why_len);
 }
 
 baton_status swapfix_undo(baton_client *c, const char *swap, Baton__V1__UndoSwapReply **out, char *why,
@@ -286,7 +260,7 @@ baton_status swapfix_rotation_add(baton_client *c, const char *name, int level, 
 	req.turn_hours = turn_hours;
 	req.members = member_v;
 	req.n_members = split(copy, member_v, 16);
-	s = swapfix_call(c, SWAPFIX_ONCALL("AddRotation"), &req.base, &baton__v1__add_rotation_reply__descriptor,
+	s = shiftfix_call(c, SWAPFIX_ONCALL("AddRotation"), &req.base, &baton__v1__add_rotation_reply__descriptor,
 	    (ProtobufCMessage **)&rep, why, why_len);
 	if (s == BATON_OK) {
 		assert_non_null(rep->rotation);
@@ -309,7 +283,7 @@ baton_status swapfix_override_add(baton_client *c, const char *rotation, const c
 	req.from_unix_ms = from;
 	req.to_unix_ms = to;
 	req.note = "test";
-	return swapfix_call(c, SWAPFIX_ONCALL("AddOverride"), &req.base, NULL, NULL, why, why_len);
+	return shiftfix_call(c, SWAPFIX_ONCALL("AddOverride"), &req.base, NULL, NULL, why, why_len);
 }
 
 baton_status swapfix_who(baton_client *c, int64_t at, int64_t to, Baton__V1__WhoReply **out, char *why,
@@ -440,51 +414,6 @@ void swapfix_unchanged(const char *slot, const char *before)
 
 	swapfix_snapshot(slot, after, sizeof(after));
 	assert_string_equal(after, before);
-}
-
-uint8_t *swapfix_pack(const ProtobufCMessage *req, size_t *len)
-{
-	uint8_t *buf;
-
-	*len = protobuf_c_message_get_packed_size(req);
-	buf = malloc(*len + 1);
-	assert_non_null(buf);
-	protobuf_c_message_pack(req, buf);
-	return buf;
-}
-
-static void *race_one(void *arg)
-{
-	swapfix_racer *r = arg;
-	baton_call_options o = { .timeout_ms = 30000, .changes_state = true };
-	baton_result res;
-
-	pthread_barrier_wait(r->start);
-	r->status = baton_call(r->client, r->method, r->request, r->request_len, &o, &res);
-	snprintf(r->message, sizeof(r->message), "%s", res.message);
-	baton_result_clear(&res);
-	return NULL;
-}
-
-void swapfix_race(swapfix_racer *r, int n)
-{
-	pthread_barrier_t start;
-	baton_result res;
-
-	for (int i = 0; i < n; i++) {
-		baton_status s = baton_session_open(r[i].client, 10000, &res);
-		if (s != BATON_OK)
-			print_error("racer %d: session: %s\n", i, res.message);
-		assert_int_equal(s, BATON_OK);
-	}
-	assert_int_equal(pthread_barrier_init(&start, NULL, (unsigned)n), 0);
-	for (int i = 0; i < n; i++) {
-		r[i].start = &start;
-		assert_int_equal(pthread_create(&r[i].thread, NULL, race_one, &r[i]), 0);
-	}
-	for (int i = 0; i < n; i++)
-		pthread_join(r[i].thread, NULL);
-	pthread_barrier_destroy(&start);
 }
 
 /* ---- the database --------------------------------------------------------------- */

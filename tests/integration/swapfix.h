@@ -11,6 +11,7 @@
 
 #include "baton/v1/oncall.pb-c.h"
 #include "baton/v1/shifts.pb-c.h"
+#include "shiftfix.h"
 #include "fixture.h"
 #include "registry.h"
 
@@ -65,12 +66,6 @@ int swapfix_teardown(void **state);
 
 /* ---- calls ------------------------------------------------------------------- */
 
-/* Packs req and calls method through c: signed with a fresh request id when
- * the method changes state. On OK and when reply is not NULL, the reply
- * unpacked as reply_desc (caller frees with protobuf_c_message_free_unpacked).
- * The server's message goes to why (may be NULL). Returns the status. */
-baton_status swapfix_call(baton_client *c, const char *method, const ProtobufCMessage *req,
-    const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply, char *why, size_t why_len);
 
 /* A slot by instants. NULL/0 fields: approval "none", no open lists,
  * cut-off as given (0: the server's default). */
@@ -146,25 +141,6 @@ void swapfix_approved(fixture_person *decider, const char *swap, const char *slo
     const fixture_person *taker);
 /* Asserts that slot's snapshot (swapfix_snapshot) is still before. */
 void swapfix_unchanged(const char *slot, const char *before);
-
-/* One call of a race: in, the client, method and request (packed with
- * swapfix_pack); out, the status and result (swapfix_race clears res). */
-typedef struct swapfix_racer {
-	baton_client      *client;
-	const char        *method;
-	const uint8_t     *request;
-	size_t             request_len;
-	baton_status       status;
-	char               message[512];
-	pthread_t          thread;
-	pthread_barrier_t *start;
-} swapfix_racer;
-
-/* req packed into a malloc'ed buffer (caller frees). */
-uint8_t *swapfix_pack(const ProtobufCMessage *req, size_t *len);
-/* Opens every racer's session, then runs the n calls (each signed, fresh
- * request id) from n threads released by one barrier, and joins them. */
-void swapfix_race(swapfix_racer *r, int n);
 
 /* ---- the database --------------------------------------------------------------- */
 

@@ -65,7 +65,7 @@ static void coverage_slots(void)
 	slot("cov", "pl", AT(10, 0), AT(11, 0), 5, id);
 	cancel.slot = id;
 	cancel.reason = "not needed";
-	swapfix_expect(swapfix_call(registry.lead.client, SWAPFIX_SHIFTS("CancelSlot"), &cancel.base, NULL, NULL, why,
+	swapfix_expect(shiftfix_call(registry.lead.client, SWAPFIX_SHIFTS("CancelSlot"), &cancel.base, NULL, NULL, why,
 	                   sizeof(why)),
 	    BATON_OK, why);
 	slot("other", "pl", AT(10, 0), AT(12, 0), 4, id);

@@ -147,7 +147,7 @@ static void rotations_are_listed_with_members_in_order(void **state)
 
 	for (int who = 0; who < 2; who++) {
 		baton_client *c = who == 0 ? registry.lead.client : registry.hq_mgr.client;
-		swapfix_expect(swapfix_call(c, SWAPFIX_ONCALL("ListRotations"), &req.base,
+		swapfix_expect(shiftfix_call(c, SWAPFIX_ONCALL("ListRotations"), &req.base,
 		                   &baton__v1__list_rotations_reply__descriptor, (ProtobufCMessage **)&l, why, sizeof(why)),
 		    BATON_OK, why);
 		for (size_t i = 0; i < l->n_rotations; i++) {
@@ -324,7 +324,7 @@ static void overrides_add_replace_and_remove_people(void **state)
 	on_call_alone(UTC(3, 19, 12, 0), "oc-lead1", UTC(3, 19, 12, 0), UTC(3, 20, 8, 0));
 
 	/* The rotation lists them; each is an event signed by the lead. */
-	swapfix_expect(swapfix_call(registry.lead.client, SWAPFIX_ONCALL("ListRotations"), &lr.base,
+	swapfix_expect(shiftfix_call(registry.lead.client, SWAPFIX_ONCALL("ListRotations"), &lr.base,
 	                   &baton__v1__list_rotations_reply__descriptor, (ProtobufCMessage **)&l, why, sizeof(why)),
 	    BATON_OK, why);
 	for (size_t i = 0; i < l->n_rotations; i++)
@@ -467,7 +467,7 @@ static void partners_and_agents_may_not_ask_or_change(void **state)
 		    BATON_PERMISSION_DENIED, why);
 		swapfix_expect(swapfix_who(partners[i]->client, UTC(3, 5, 0, 0), UTC(3, 6, 0, 0), NULL, why, sizeof(why)),
 		    BATON_PERMISSION_DENIED, why);
-		swapfix_expect(swapfix_call(partners[i]->client, SWAPFIX_ONCALL("ListRotations"), &lr.base, NULL, NULL, why,
+		swapfix_expect(shiftfix_call(partners[i]->client, SWAPFIX_ONCALL("ListRotations"), &lr.base, NULL, NULL, why,
 		                   sizeof(why)),
 		    BATON_PERMISSION_DENIED, why);
 	}
@@ -485,7 +485,7 @@ static void partners_and_agents_may_not_ask_or_change(void **state)
 	swapfix_expect(swapfix_who(registry.integ.client, UTC(3, 5, 12, 0), 0, &w, why, sizeof(why)), BATON_OK, why);
 	assert_int_equal(w->n_on_call, 1);
 	baton__v1__who_reply__free_unpacked(w, NULL);
-	swapfix_expect(swapfix_call(registry.hq_mgr.client, SWAPFIX_ONCALL("ListRotations"), &lr.base, NULL, NULL, why,
+	swapfix_expect(shiftfix_call(registry.hq_mgr.client, SWAPFIX_ONCALL("ListRotations"), &lr.base, NULL, NULL, why,
 	                   sizeof(why)),
 	    BATON_OK, why);
 }

@@ -374,13 +374,13 @@ static uint8_t *take_request(const char *swap, size_t *len)
 
 	req.swap = (char *)swap;
 	req.for_principal = "";
-	return swapfix_pack(&req.base, len);
+	return shiftfix_pack(&req.base, len);
 }
 
 static void ten_takers_at_once_one_wins(void **state)
 {
 	char slot[40], claim[40], swap[40], st[32];
-	swapfix_racer r[RACERS];
+	shiftfix_racer r[RACERS];
 	int ok = 0, refused = 0, winner = -1;
 	uint8_t *buf;
 	size_t len;
@@ -389,9 +389,9 @@ static void ten_takers_at_once_one_wins(void **state)
 	offered(12, "swap-race", "none", NULL, &registry.wn_agent1, slot, claim, swap);
 	buf = take_request(swap, &len);
 	for (int i = 0; i < RACERS; i++)
-		r[i] = (swapfix_racer){ .client = racer[i]->client, .method = SWAPFIX_SHIFTS("TakeSwap"), .request = buf,
+		r[i] = (shiftfix_racer){ .client = racer[i]->client, .method = SWAPFIX_SHIFTS("TakeSwap"), .request = buf,
 			.request_len = len };
-	swapfix_race(r, RACERS);
+	shiftfix_race(r, RACERS);
 	free(buf);
 	for (int i = 0; i < RACERS; i++) {
 		if (r[i].status == BATON_OK)
@@ -399,7 +399,8 @@ static void ten_takers_at_once_one_wins(void **state)
 		else if (r[i].status == BATON_FAILED_PRECONDITION)
 			refused++;
 		else
-			print_error("taker %d: %s: %s\n", i, baton_status_str(r[i].status), r[i].message);
+			print_error("taker %d: %s: %s\n", i, baton_status_str(r[i].status), r[i].res.message);
+		baton_result_clear(&r[i].res);
 	}
 	assert_int_equal(ok, 1);
 	assert_int_equal(refused, RACERS - 1);
@@ -419,7 +420,7 @@ static void a_withdraw_racing_takers_has_one_whole_outcome(void **state)
 {
 	Baton__V1__WithdrawSwapRequest w = BATON__V1__WITHDRAW_SWAP_REQUEST__INIT;
 	char slot[40], claim[40], swap[40], st[32];
-	swapfix_racer r[6];
+	shiftfix_racer r[6];
 	uint8_t *take, *withdraw;
 	size_t take_len, withdraw_len;
 	int took = 0;
@@ -429,21 +430,23 @@ static void a_withdraw_racing_takers_has_one_whole_outcome(void **state)
 	take = take_request(swap, &take_len);
 	w.swap = swap;
 	w.note = "";
-	withdraw = swapfix_pack(&w.base, &withdraw_len);
-	r[0] = (swapfix_racer){ .client = registry.wn_agent1.client, .method = SWAPFIX_SHIFTS("WithdrawSwap"),
+	withdraw = shiftfix_pack(&w.base, &withdraw_len);
+	r[0] = (shiftfix_racer){ .client = registry.wn_agent1.client, .method = SWAPFIX_SHIFTS("WithdrawSwap"),
 		.request = withdraw, .request_len = withdraw_len };
 	for (int i = 1; i < 6; i++)
-		r[i] = (swapfix_racer){ .client = racer[i]->client, .method = SWAPFIX_SHIFTS("TakeSwap"), .request = take,
+		r[i] = (shiftfix_racer){ .client = racer[i]->client, .method = SWAPFIX_SHIFTS("TakeSwap"), .request = take,
 			.request_len = take_len };
-	swapfix_race(r, 6);
+	shiftfix_race(r, 6);
 	free(take);
 	free(withdraw);
 	for (int i = 1; i < 6; i++) {
 		if (r[i].status != BATON_OK && r[i].status != BATON_FAILED_PRECONDITION)
-			print_error("taker %d: %s: %s\n", i, baton_status_str(r[i].status), r[i].message);
+			print_error("taker %d: %s: %s\n", i, baton_status_str(r[i].status), r[i].res.message);
 		assert_true(r[i].status == BATON_OK || r[i].status == BATON_FAILED_PRECONDITION);
 		took += r[i].status == BATON_OK;
 	}
+	for (int i = 0; i < 6; i++)
+		baton_result_clear(&r[i].res);
 	swapfix_swap_state(swap, st);
 	assert_int_equal(swapfix_seats_taken(slot), 1);
 	assert_int_equal(swapfix_active(slot), 1);
@@ -631,7 +634,7 @@ static void cancelling_a_slot_withdraws_a_swap_awaiting_approval(void **state)
 	taken_awaiting(&registry.wn_agent2, swap, slot, &registry.wn_agent1);
 	cancel.slot = slot;
 	cancel.reason = "queue closed";
-	swapfix_expect(swapfix_call(registry.lead.client, SWAPFIX_SHIFTS("CancelSlot"), &cancel.base, NULL, NULL, why,
+	swapfix_expect(shiftfix_call(registry.lead.client, SWAPFIX_SHIFTS("CancelSlot"), &cancel.base, NULL, NULL, why,
 	                   sizeof(why)), BATON_OK, why);
 	swapfix_swap_state(swap, st);
 	assert_string_equal(st, "withdrawn");

@@ -58,6 +58,23 @@ static void strndup_copies_and_terminates(void **state)
 	arena_fini(&a);
 }
 
+static void split_drops_empty_items(void **state)
+{
+	arena a;
+	size_t n = 99;
+	(void)state;
+	assert_int_equal(arena_init(&a, 0), 0);
+	char **v = arena_split(&a, "pl,,en-GB,", &n);
+	assert_non_null(v);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "pl");
+	assert_string_equal(v[1], "en-GB");
+	v = arena_split(&a, "", &n);
+	assert_non_null(v);
+	assert_int_equal(n, 0);
+	arena_fini(&a);
+}
+
 /* protobuf-c unpacks into the arena, and nothing needs freeing. */
 static void protobuf_unpacks_into_the_arena(void **state)
 {
@@ -84,6 +101,7 @@ int main(void)
 		cmocka_unit_test(allocations_are_aligned_and_distinct),
 		cmocka_unit_test(grows_past_the_first_block_and_resets),
 		cmocka_unit_test(strndup_copies_and_terminates),
+		cmocka_unit_test(split_drops_empty_items),
 		cmocka_unit_test(protobuf_unpacks_into_the_arena),
 	};
 	return cmocka_run_group_tests_name("unit: arena", tests, NULL, NULL);
