@@ -36,6 +36,11 @@ static const char usage_main[] =
     "  oncall rotation add|list, oncall override add, oncall who\n"
     "                      on-call rotation of in-house leads; who is on call when\n"
     "  coverage            seats wanted vs claimed per hour, and the gaps\n"
+    "  ticket create|reply-customer|list|show|take|pass|reply|note|pending|resolve|reopen\n"
+    "                      tickets: intake, the queue, single ownership, the story\n"
+    "  ticket policy set|list\n"
+    "                      how long an owner may leave a ticket untouched\n"
+    "  watch               follow events live; resume from a saved cursor\n"
     "  ping                round trip to the server (no database involved)\n"
     "  health              is the server serving? (exit 0 only if SERVING; needs no key)\n"
     "  info                server version, schema version, database id and clock\n"
@@ -514,7 +519,8 @@ int main(int argc, char **argv)
 		{ "ping", cmd_ping }, { "health", cmd_health }, { "info", cmd_info },
 		{ "keygen", ctl_keygen }, { "whoami", ctl_whoami }, { "org", ctl_org },
 		{ "principal", ctl_principal }, { "key", ctl_key }, { "slot", ctl_slot }, { "swap", ctl_swap },
-		{ "oncall", ctl_oncall }, { "coverage", ctl_coverage },
+		{ "oncall", ctl_oncall }, { "coverage", ctl_coverage }, { "ticket", ctl_ticket },
+		{ "watch", ctl_watch },
 	};
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verb, verbs[i].name) == 0)

@@ -10,9 +10,11 @@
 #include <baton/client.h>
 #include <baton/keys.h>
 
+#include "baton/v1/events.pb-c.h"
 #include "baton/v1/identity.pb-c.h"
 #include "baton/v1/oncall.pb-c.h"
 #include "baton/v1/shifts.pb-c.h"
+#include "baton/v1/tickets.pb-c.h"
 #include "common/textbuf.h"
 
 #define EXIT_RPC   1 /* the call failed: status and message on stderr */
@@ -77,6 +79,9 @@ int ctl_slot(const ctl_globals *g, int argc, char **argv);
 int ctl_swap(const ctl_globals *g, int argc, char **argv);
 int ctl_oncall(const ctl_globals *g, int argc, char **argv);
 int ctl_coverage(const ctl_globals *g, int argc, char **argv);
+/* ctl_ticket.c, ctl_watch.c. */
+int ctl_ticket(const ctl_globals *g, int argc, char **argv);
+int ctl_watch(const ctl_globals *g, int argc, char **argv);
 
 /* ---- times (ctl_when.c: pure functions, no output) ----------------------- */
 

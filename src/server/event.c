@@ -5,9 +5,15 @@
 baton_status event_append(rpc_call *call, const char *org_id, const char *kind,
     const char *subject_id, const char *body_json)
 {
+	return event_append_for(call, org_id, NULL, kind, subject_id, body_json);
+}
+
+baton_status event_append_for(rpc_call *call, const char *org_id, const char *also_org_id, const char *kind,
+    const char *subject_id, const char *body_json)
+{
 	bool signed_call = call->sealed && call->signature != NULL;
-	const char *params[11] = { org_id, kind, subject_id, body_json, NULL, NULL, NULL, NULL, NULL,
-		NULL, NULL };
+	const char *params[12] = { org_id, kind, subject_id, body_json, NULL, NULL, NULL, NULL, NULL,
+		NULL, NULL, also_org_id };
 
 	if (signed_call) {
 		params[4] = call->caller.principal_id;
@@ -23,8 +29,8 @@ baton_status event_append(rpc_call *call, const char *org_id, const char *kind,
 	}
 	return db_exec(call->db, NULL,
 	    "INSERT INTO event (org_id, kind, subject_id, body, actor_id, actor_key_id, method,"
-	    "                   request_id, request_payload, session_binding, signature)"
+	    "                   request_id, request_payload, session_binding, signature, also_org_id)"
 	    " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, decode($8, 'hex'), decode($9, 'hex'),"
-	    "         decode($10, 'hex'), decode($11, 'hex'))",
-	    11, params, &call->status);
+	    "         decode($10, 'hex'), decode($11, 'hex'), $12)",
+	    12, params, &call->status);
 }

@@ -16,4 +16,9 @@
 baton_status event_append(rpc_call *call, const char *org_id, const char *kind,
     const char *subject_id, const char *body_json) __attribute__((warn_unused_result));
 
+/* event_append, visible also to organization also_org_id (may be NULL):
+ * a ticket moving from one queue to another is news to both. */
+baton_status event_append_for(rpc_call *call, const char *org_id, const char *also_org_id, const char *kind,
+    const char *subject_id, const char *body_json) __attribute__((warn_unused_result));
+
 #endif

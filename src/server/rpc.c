@@ -139,6 +139,16 @@ static baton_status pack_reply(rpc_call *call, const ProtobufCMessage *reply, Pr
 	return BATON_OK;
 }
 
+db_scope rpc_call_scope(const rpc_call *call)
+{
+	db_scope scope = {
+		.all = !call->sealed || call->caller.in_house,
+		.org_id = call->caller.org_id,
+		.key_id = call->sealed ? call->caller.key_id : NULL,
+	};
+	return scope;
+}
+
 static void after_tx(rpc_call *call, bool committed)
 {
 	if (call->after_tx != NULL) {
@@ -153,11 +163,7 @@ static baton_status run_tx_once(rpc_call *call, const ProtobufCMessage *request,
     ProtobufCMessage *reply, ProtobufCBinaryData *packed)
 {
 	const rpc_method_impl *impl = call->method->impl;
-	db_scope scope = {
-		.all = !call->sealed || call->caller.in_house,
-		.org_id = call->caller.org_id,
-		.key_id = call->sealed ? call->caller.key_id : NULL,
-	};
+	db_scope scope = rpc_call_scope(call);
 	bool done = false;
 	baton_status s;
 

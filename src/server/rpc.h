@@ -144,6 +144,12 @@ struct rpc_call {
 	void *after_tx_arg;
 };
 
+/* Whose transactions the call's are (db_tx_begin_scoped): in-house callers
+ * and batond itself see every row, partners their organization's; the
+ * caller's key must still be valid. Points into call. For handlers
+ * without RPC_TX that run their own transactions (Watch). */
+db_scope rpc_call_scope(const rpc_call *call);
+
 /* Milliseconds left before the call's deadline (at least 0). */
 int64_t rpc_call_remaining_ms(const rpc_call *call);
 

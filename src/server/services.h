@@ -10,8 +10,11 @@ extern const rpc_service_impl svc_session;
 extern const rpc_service_impl svc_identity;
 extern const rpc_service_impl svc_shifts;
 extern const rpc_service_impl svc_oncall;
+extern const rpc_service_impl svc_tickets;
+extern const rpc_service_impl svc_events;
 
 /* All of them, for rpc_table_build(). */
-#define BATON_SERVICES { &svc_health, &svc_system, &svc_session, &svc_identity, &svc_shifts, &svc_oncall }
+#define BATON_SERVICES { &svc_health, &svc_system, &svc_session, &svc_identity, &svc_shifts, &svc_oncall, &svc_tickets, \
+	&svc_events }
 
 #endif
