@@ -11,8 +11,10 @@
 #include "server/shifts.h"
 
 /* Columns of a ticket aliased t (TICKETS_N_COLS of them), for
- * tickets_from_row(); FROM must be TICKETS_FROM. The owner's and the
- * resolver's handles come from copies that every reader may see. */
+ * tickets_from_row(); FROM must be TICKETS_FROM. The owner always belongs
+ * to the queue's organization, so whoever sees the ticket sees its
+ * handle; a resolver of another organization (an in-house lead resolving
+ * a partner's ticket) shows to the partner as events show such actors. */
 #define TICKETS_FROM \
 	"ticket t JOIN org tq ON tq.id = t.org_id LEFT JOIN principal tow ON tow.id = t.owner_id" \
 	" LEFT JOIN principal trb ON trb.id = t.resolved_by"
@@ -23,7 +25,9 @@
 	" coalesce(" SQL_MS("t.owner_active_at") ", 0), coalesce(" SQL_MS("t.return_at") ", 0)," \
 	" coalesce(" SQL_MS("t.shift_ends_at") ", 0), coalesce(t.pending_reason, '')," \
 	" coalesce(" SQL_MS("t.first_response_at") ", 0), coalesce(" SQL_MS("t.last_reply_at") ", 0)," \
-	" coalesce(" SQL_MS("t.resolved_at") ", 0), coalesce(trb.handle, ''), coalesce(t.resolution_code, '')," \
+	" coalesce(" SQL_MS("t.resolved_at") ", 0)," \
+	" coalesce(trb.handle, CASE WHEN t.resolved_by IS NULL THEN '' ELSE '(another organization)' END)," \
+	" coalesce(t.resolution_code, '')," \
 	" coalesce(t.resolution_note, ''), t.reopen_count, " SQL_MS("t.created_at") ", " SQL_MS("t.updated_at") "," \
 	" t.org_id, coalesce(t.owner_id::text, ''), tq.kind, t.rank"
 #define TICKETS_N_COLS 32
@@ -72,9 +76,57 @@ baton_status tickets_event(rpc_call *call, const char *kind, const tickets_ticke
     const tickets_ticket *after, const char *extra) __attribute__((warn_unused_result));
 
 /* Adds a message (kind as in ticket_message: "customer", "reply", "note",
- * "handoff", "resolution", "reopen") by the caller to ticket_id. */
-baton_status tickets_message_add(rpc_call *call, const char *ticket_id, const char *kind, const char *body)
+ * "handoff", "resolution", "reopen") by the caller to ticket_id; its id
+ * goes to *id (id may be NULL). Add it while the caller may still see the
+ * ticket: before an UPDATE that moves it to another organization's queue. */
+baton_status tickets_message_add(rpc_call *call, const char *ticket_id, const char *kind, const char *body,
+    int64_t *id) __attribute__((warn_unused_result));
+
+/*
+ * Runs sql, an UPDATE of ticket t ($1 is its id; params[0] must be
+ * t->msg->id), which must change exactly that one row (else
+ * FAILED_PRECONDITION: it changed meanwhile), then reads the ticket after
+ * into after. to_org_id is the queue it moves to (NULL: it stays): a
+ * partner caller moving it to another organization's queue (only ever by
+ * routing) does the UPDATE and the read in the widened scope
+ * (shifts_scope_all), after every check was made in its own; the scope is
+ * narrowed again before this returns.
+ */
+baton_status tickets_update(rpc_call *call, const tickets_ticket *t, const char *to_org_id, const char *sql,
+    int nparams, const char *const *params, tickets_ticket *after) __attribute__((warn_unused_result));
+
+/*
+ * Routes resolved ticket t again (tickets_route) and puts it back in that
+ * queue: status queued, reopen_count + 1, resolution cleared. The ticket
+ * after goes to after and the rule in words to *rule (call->arena).
+ */
+baton_status tickets_reopen_routed(rpc_call *call, const tickets_ticket *t, tickets_ticket *after,
+    const char **rule) __attribute__((warn_unused_result));
+
+/* The shift that lets principal_id (of a partner) own a ticket in language
+ * now (baton_fitting_claim): the claim's and slot's ids and its end
+ * (ms and ISO 8601 UTC text). found is false if there is none. */
+typedef struct tickets_shift {
+	bool    found;
+	char    claim_id[40];
+	char    slot_id[40];
+	int64_t ends_unix_ms;
+	char    ends[32];
+} tickets_shift;
+baton_status tickets_fitting_shift(rpc_call *call, const char *principal_id, const char *language,
+    tickets_shift *out) __attribute__((warn_unused_result));
+
+/* An organization by name or id, as the caller may see it (partners: their
+ * own): its id (40 bytes) and name (64 bytes); NOT_FOUND "no organization
+ * X" otherwise. */
+baton_status tickets_org_find(rpc_call *call, const char *name_or_id, char id[40], char name[64])
     __attribute__((warn_unused_result));
+
+/* s as a JSON string literal, quotes included, in call->arena (NULL: out
+ * of memory). For the extra members of tickets_event. */
+char *tickets_json_quote(rpc_call *call, const char *s);
+/* printf into call->arena (NULL: out of memory). */
+char *tickets_printf(rpc_call *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The queue the routing rule picks now for language (baton_route): the
  * organization's id (40 bytes) and name (64 bytes), and the rule in words

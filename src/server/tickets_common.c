@@ -1,4 +1,5 @@
 /* tickets_common.c - what the Tickets service's files share: rows to messages, lookups, who may act, events (see tickets.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,15 +153,148 @@ baton_status tickets_event(rpc_call *call, const char *kind, const tickets_ticke
 	return s;
 }
 
-baton_status tickets_message_add(rpc_call *call, const char *ticket_id, const char *kind, const char *body)
+baton_status tickets_message_add(rpc_call *call, const char *ticket_id, const char *kind, const char *body,
+    int64_t *id)
 {
 	const char *params[5] = { ticket_id, kind, body, call->sealed ? call->caller.principal_id : NULL,
 		call->sealed ? call->caller.handle : "" };
+	PGresult *res;
+	baton_status s;
 
-	return db_exec(call->db, NULL,
-	    "INSERT INTO ticket_message (ticket_id, kind, body, author_id, author_handle)"
-	    " VALUES ($1::uuid, $2, $3, $4::uuid, $5)",
-	    5, params, &call->status);
+	if ((s = db_exec(call->db, &res,
+	         "INSERT INTO ticket_message (ticket_id, kind, body, author_id, author_handle)"
+	         " VALUES ($1::uuid, $2, $3, $4::uuid, $5) RETURNING id",
+	         5, params, &call->status)) != BATON_OK)
+		return s;
+	if (id != NULL)
+		*id = shifts_int(res, 0, 0);
+	PQclear(res);
+	return BATON_OK;
+}
+
+baton_status tickets_update(rpc_call *call, const tickets_ticket *t, const char *to_org_id, const char *sql,
+    int nparams, const char *const *params, tickets_ticket *after)
+{
+	bool widen = call->sealed && !call->caller.in_house && to_org_id != NULL && strcmp(to_org_id, t->org_id) != 0;
+	PGresult *res;
+	baton_status s, back;
+
+	memset(after, 0, sizeof(*after));
+	if (widen && (s = shifts_scope_all(call)) != BATON_OK)
+		return s;
+	if ((s = db_exec(call->db, &res, sql, nparams, params, &call->status)) == BATON_OK) {
+		bool one = strcmp(PQcmdTuples(res), "1") == 0;
+		PQclear(res);
+		/* Callers hold the row lock, so this is a backstop. */
+		if (!one)
+			s = status_set(&call->status, BATON_FAILED_PRECONDITION,
+			    "ticket %s changed while you acted on it; look at it again", t->msg->id);
+	}
+	if (s == BATON_OK)
+		s = tickets_get(call, t->msg->id, false, after);
+	if (widen && (back = shifts_scope_caller(call)) != BATON_OK && s == BATON_OK)
+		s = back;
+	return s;
+}
+
+baton_status tickets_reopen_routed(rpc_call *call, const tickets_ticket *t, tickets_ticket *after,
+    const char **rule)
+{
+	char org_id[40], org_name[64];
+	baton_status s;
+
+	if ((s = tickets_route(call, t->msg->language, org_id, org_name, rule)) != BATON_OK)
+		return s;
+	const char *params[3] = { t->msg->id, org_id, *rule };
+	return tickets_update(call, t, org_id,
+	    "UPDATE ticket SET status = 'queued', org_id = $2::uuid, routed_rule = $3, reopen_count = reopen_count + 1,"
+	    "       resolved_at = NULL, resolved_by = NULL, resolution_code = NULL, resolution_note = NULL"
+	    " WHERE id = $1::uuid AND status = 'resolved'",
+	    3, params, after);
+}
+
+baton_status tickets_fitting_shift(rpc_call *call, const char *principal_id, const char *language,
+    tickets_shift *out)
+{
+	const char *params[2] = { principal_id, language };
+	PGresult *res;
+	baton_status s;
+
+	/* The claim is share-locked until the transaction ends: a release
+	 * racing this waits, and then its trigger (claim_shift_moved) sees the
+	 * ticket this claim let someone own; one that came first is seen by
+	 * the re-check of the WHERE under the lock. */
+	memset(out, 0, sizeof(*out));
+	if ((s = db_exec(call->db, &res,
+	         "SELECT f.claim_id, c.slot_id, " SQL_MS("f.ends_at") ","
+	         "       to_char(f.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	         "  FROM baton_fitting_claim($1::uuid, $2) f JOIN claim c ON c.id = f.claim_id"
+	         " WHERE c.released_at IS NULL AND c.during @> now() FOR SHARE OF c",
+	         2, params, &call->status)) != BATON_OK)
+		return s;
+	if (PQntuples(res) == 1) {
+		out->found = true;
+		snprintf(out->claim_id, sizeof(out->claim_id), "%s", PQgetvalue(res, 0, 0));
+		snprintf(out->slot_id, sizeof(out->slot_id), "%s", PQgetvalue(res, 0, 1));
+		out->ends_unix_ms = shifts_int(res, 0, 2);
+		snprintf(out->ends, sizeof(out->ends), "%s", PQgetvalue(res, 0, 3));
+	}
+	PQclear(res);
+	return BATON_OK;
+}
+
+baton_status tickets_org_find(rpc_call *call, const char *name_or_id, char id[40], char name[64])
+{
+	const char *params[1] = { name_or_id };
+	PGresult *res;
+	baton_status s;
+
+	if (name_or_id == NULL || name_or_id[0] == '\0')
+		return status_set(&call->status, BATON_INVALID_ARGUMENT, "name the organization");
+	if ((s = db_exec(call->db, &res,
+	         validate_uuid_shaped(name_or_id) ? "SELECT id, name FROM org WHERE id = $1::uuid"
+	                                          : "SELECT id, name FROM org WHERE name = $1",
+	         1, params, &call->status)) != BATON_OK)
+		return s;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return status_set(&call->status, BATON_NOT_FOUND, "no organization '%.80s'", name_or_id);
+	}
+	snprintf(id, 40, "%s", PQgetvalue(res, 0, 0));
+	snprintf(name, 64, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return BATON_OK;
+}
+
+char *tickets_json_quote(rpc_call *call, const char *s)
+{
+	/* The worst case is \u00XX for every byte, plus the quotes. */
+	size_t cap = 6 * strlen(s) + 3;
+	char *buf = arena_alloc(call->arena, cap);
+	textbuf b;
+
+	if (buf == NULL)
+		return NULL;
+	textbuf_init(&b, buf, cap);
+	textbuf_json_str(&b, s);
+	return b.truncated ? NULL : buf;
+}
+
+char *tickets_printf(rpc_call *call, const char *fmt, ...)
+{
+	va_list ap;
+	char *buf;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (buf = arena_alloc(call->arena, (size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return buf;
 }
 
 baton_status tickets_route(rpc_call *call, const char *language, char org_id[40], char org_name[64],
