@@ -104,7 +104,38 @@ baton_status ticketfix_watch(baton_client *c, const char *cursor, const char *ki
 void ticketfix_on_shift(const fixture_person *p, const char *org_id, const char *lang, int64_t until_ms,
     char *slot_id, char *claim_id);
 
+/* A slot open to org_id (an id) in language lang, from now - 1 minute to
+ * until_ms, with seats seats, added by registry.lead; its id goes to
+ * slot_id (40 bytes). Fails the case otherwise. ticketfix_cleanup cancels
+ * it. */
+void ticketfix_slot_now(const char *org_id, const char *lang, int32_t seats, int64_t until_ms, char slot_id[40]);
+/* registry.lead claims a seat of slot for p; the claim's id goes to
+ * claim_id (40 bytes, may be NULL). Fails the case otherwise. */
+void ticketfix_seat(const fixture_person *p, const char *slot, char *claim_id);
+
+/* ---- calls and races ------------------------------------------------------------------- */
+
+/* Whether method (a Tickets or Events method, or any shiftfix knows)
+ * changes state (so is signed and exactly once). */
+bool ticketfix_changes_state(const char *method);
+/* shiftfix_call for Tickets methods: signed when ticketfix_changes_state. */
+baton_status ticketfix_call(baton_client *c, const char *method, const ProtobufCMessage *req,
+    const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply, char *msg, size_t msg_len);
+/* shiftfix_race that signs ticket mutations: opens every racer's session,
+ * then runs the n calls from n threads released together, joins them all. */
+void ticketfix_race(shiftfix_racer *r, int n);
+
 /* ---- the database ------------------------------------------------------------------------ */
+
+/* A fingerprint (out: 256 bytes) of ticket id's row, messages and events
+ * (id NULL: how many tickets, messages and ticket events there are): equal
+ * fingerprints mean nothing of it was written in between. */
+void ticketfix_snapshot(const char *id, char out[256]);
+
+/* cmocka per-case teardown: cancels the slots ticketfix_on_shift and
+ * ticketfix_slot_now added (so routing starts afresh), then
+ * shiftfix_cleanup. */
+int ticketfix_cleanup(void **state);
 
 /* Events of kind about ticket id (NULL kind: any). */
 long ticketfix_events(const char *id, const char *kind);
