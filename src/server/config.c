@@ -87,13 +87,18 @@ static const config_option options[] = {
 	    FIELD(request_record_hours) },
 	{ "maintenance-ms", "BATON_MAINTENANCE_MS", OPT_INT, "10000", 100, 3600000, NULL, "ms",
 	    "Interval of the housekeeping pass: expired sessions and records, sessions of keys revoked "
-	    "on other instances.", FIELD(maintenance_ms) },
+	    "on other instances, coverage gap events, and tickets whose return timer or owner's shift ran out "
+	    "(so those go back to a queue up to this late).", FIELD(maintenance_ms) },
 	{ "release-cutoff-hours", "BATON_RELEASE_CUTOFF_HOURS", OPT_INT, "24", 0, 720, NULL, "h",
 	    "Default for new slots: holders may release a seat until this long before the start; after it "
 	    "only through a swap or a lead. A slot may set its own.", FIELD(release_cutoff_hours) },
 	{ "coverage-horizon-hours", "BATON_COVERAGE_HORIZON_HOURS", OPT_INT, "72", 1, 1440, NULL, "h",
 	    "The maintenance pass announces, as events, coverage gaps (seats or on-call) starting within "
 	    "this many hours from now.", FIELD(coverage_horizon_hours) },
+	{ "watch-waiters", "BATON_WATCH_WAITERS", OPT_INT, "4", 0, 255, NULL, "count",
+	    "Watch calls that may wait for events at once on this instance; each holds a worker, so it must "
+	    "be less than --workers (when not set, it is lowered to --workers minus 1). Beyond it Watch "
+	    "answers at once and asks the caller to come back (retry_after_ms).", FIELD(watch_waiters) },
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -206,11 +211,35 @@ void config_markdown(FILE *out)
 	}
 }
 
+/* A waiting Watch holds a worker, so at least one worker must stay free
+ * for every other call: a value set too high is refused, the default is
+ * lowered to fit. */
+static bool watch_waiters_fit(batond_config *cfg, const bool *given, char *err, size_t errlen)
+{
+	size_t i = 0;
+
+	if (cfg->watch_waiters < cfg->workers)
+		return true;
+	while (i < N_OPTIONS && options[i].offset != offsetof(batond_config, watch_waiters))
+		i++;
+	if (i < N_OPTIONS && given[i]) {
+		snprintf(err, errlen,
+		    "watch-waiters must be less than workers (%lld), not '%lld': each waiting Watch holds a worker, "
+		    "and at least one must stay free for other calls", (long long)cfg->workers,
+		    (long long)cfg->watch_waiters);
+		return false;
+	}
+	cfg->watch_waiters = cfg->workers - 1;
+	return true;
+}
+
 config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
     char *err, size_t errlen)
 {
 	struct option longopts[N_OPTIONS + 4];
 	char source[96];
+
+	bool given[N_OPTIONS] = { false };
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < N_OPTIONS; i++)
@@ -221,6 +250,7 @@ config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
 		snprintf(source, sizeof(source), "environment %s", options[i].env);
 		if (v != NULL && !set_value(cfg, &options[i], v, source, err, errlen))
 			return CONFIG_ERROR;
+		given[i] = given[i] || v != NULL;
 	}
 
 	for (size_t i = 0; i < N_OPTIONS; i++)
@@ -262,11 +292,14 @@ config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
 		snprintf(source, sizeof(source), "flag --%s", options[c].name);
 		if (!set_value(cfg, &options[c], optarg, source, err, errlen))
 			return CONFIG_ERROR;
+		given[c] = true;
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s'; see batond --help", argv[optind]);
 		return CONFIG_ERROR;
 	}
+	if (!watch_waiters_fit(cfg, given, err, errlen))
+		return CONFIG_ERROR;
 	if (cfg->database_url[0] == '\0') {
 		snprintf(err, errlen,
 		    "no database configured: set BATON_DATABASE_URL or --database-url "

@@ -27,6 +27,7 @@ typedef struct batond_config {
 	int64_t maintenance_ms;
 	int64_t release_cutoff_hours;   /* default for new slots */
 	int64_t coverage_horizon_hours; /* gaps announced as events */
+	int64_t watch_waiters;          /* Watch calls that may wait at once; < workers */
 } batond_config;
 
 typedef enum config_result {

@@ -11,6 +11,7 @@
 #include "server/bootstrap.h"
 #include "server/config.h"
 #include "server/db.h"
+#include "server/event_bell.h"
 #include "server/log.h"
 #include "server/maint.h"
 #include "server/migrate.h"
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 	const rpc_service_impl *services[] = BATON_SERVICES;
 	transport *t = NULL;
 	maint *mt = NULL;
+	event_bell *bell = NULL;
 	baton_key key;
 	bool key_created;
 	char pub[BATON_PUBLIC_KEY_TEXT];
@@ -165,6 +167,8 @@ int main(int argc, char **argv)
 	server.session_ttl_ms = cfg.session_ttl_s * 1000;
 	server.handshake_window_ms = cfg.handshake_window_ms;
 	server.release_cutoff_s = cfg.release_cutoff_hours * 3600;
+	server.watch_waiters_max = cfg.watch_waiters;
+	atomic_init(&server.watch_waiting, 0);
 	if ((server.sessions = session_store_new((size_t)cfg.max_sessions, (size_t)cfg.max_sessions_per_principal)) == NULL ||
 	    (server.handshake_limit = ratelimit_new(cfg.handshake_failures_per_minute)) == NULL) {
 		log_error("startup_failed", LOG_S("reason", "out of memory"));
@@ -189,6 +193,12 @@ int main(int argc, char **argv)
 	default:
 		goto out;
 	}
+	/* The bell before the transport: a Watch must never find it gone. */
+	if (event_bell_start(&bell, cfg.database_url, &m) != BATON_OK) {
+		log_error("startup_failed", LOG_S("reason", m.text));
+		goto out;
+	}
+	server.bell = bell;
 	if (maint_start(&mt, &server, &cfg, &m) != BATON_OK ||
 	    transport_start(&t, &server, &cfg, &m) != BATON_OK) {
 		log_error("startup_failed", LOG_S("reason", m.text));
@@ -200,6 +210,8 @@ int main(int argc, char **argv)
 	log_info("draining", LOG_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
 	    LOG_I("drain_ms", cfg.drain_ms));
 	atomic_store(&server.draining, true);
+	/* Waiting Watch calls answer now rather than hold the shutdown. */
+	event_bell_interrupt(bell);
 	/* New calls are refused during the drain; a second signal ends it early. */
 	if (cfg.drain_ms > 0 && wait_signal(&signals, cfg.drain_ms) != 0)
 		log_info("drain_cut_short");
@@ -209,6 +221,9 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	transport_stop(t);
+	/* After the transport: no Watch can be waiting on the bell any more. */
+	server.bell = NULL;
+	event_bell_stop(bell);
 	maint_stop(mt);
 	rpc_table_free(&server.table);
 	session_store_free(server.sessions);

@@ -9,6 +9,7 @@
 #include "server/coverage_notice.h"
 #include "server/log.h"
 #include "server/maint.h"
+#include "server/ticket_timers.h"
 
 struct maint {
 	rpc_server     *server;
@@ -82,10 +83,30 @@ static void announce_gaps(maint *mt)
 		log_info("coverage_gaps_announced", LOG_I("events", events));
 }
 
+/* Tickets whose owner went idle or whose shift ended go back to a queue;
+ * each timer on its own, so one failing holds up neither the other nor
+ * the steps above. */
+static void expire_ticket_timers(maint *mt)
+{
+	static const ticket_timer timers[] = { TICKET_TIMER_RETURN, TICKET_TIMER_SHIFT_END };
+	int64_t moved;
+	status_msg m;
+
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
+		if (ticket_timers_expire(mt->db, timers[i], &moved, &m) != BATON_OK)
+			log_warn("ticket_timers_failed", LOG_S("timer", ticket_timer_name(timers[i])),
+			    LOG_S("reason", m.text), LOG_I("tickets", moved));
+		else if (moved > 0)
+			log_info(timers[i] == TICKET_TIMER_RETURN ? "tickets_returned" : "tickets_handed_off",
+			    LOG_I("tickets", moved));
+	}
+}
+
 static void pass(maint *mt)
 {
 	sweep(mt);
 	announce_gaps(mt);
+	expire_ticket_timers(mt);
 }
 
 static void *run(void *arg)

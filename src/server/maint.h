@@ -1,4 +1,4 @@
-/* maint.h - batond's housekeeping thread: old sessions and records, revocations made elsewhere, gap events. */
+/* maint.h - batond's housekeeping thread: old sessions and records, revocations made elsewhere, gap events, ticket timers. */
 #ifndef BATON_SERVER_MAINT_H
 #define BATON_SERVER_MAINT_H
 

@@ -102,6 +102,10 @@ typedef struct rpc_server {
 	int64_t        handshake_window_ms;  /* allowed clock difference */
 	/* Shifts */
 	int64_t        release_cutoff_s;     /* default for new slots (--release-cutoff-hours) */
+	/* Events */
+	struct event_bell *bell;             /* rings when any instance writes events; NULL: Watch polls */
+	atomic_int     watch_waiting;        /* Watch calls waiting now on this instance */
+	int64_t        watch_waiters_max;    /* at most this many wait at once (--watch-waiters) */
 } rpc_server;
 
 struct rpc_call {
