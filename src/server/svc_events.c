@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "server/event_bell.h"
+#include "server/event_cursor.h"
 #include "server/services.h"
 #include "server/tickets.h"
 
@@ -29,41 +30,21 @@ typedef struct watch_query {
 	int32_t     limit;
 } watch_query;
 
-/* n decimal digits (1..20) that fit 64 bits. */
-static bool digits(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 20)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
 static baton_status cursor_parse(rpc_call *call, const char *text, watch_query *q)
 {
-	const char *dot = strchr(text, '.');
-	uint64_t id;
-
-	if (text[0] == '\0')
-		return BATON_OK; /* from the oldest event: (0, 0) */
-	if (strcmp(text, "now") == 0) {
+	switch (event_cursor_parse(text, &q->xid, &q->id)) {
+	case EVENT_CURSOR_START: /* from the oldest event: (0, 0) */
+	case EVENT_CURSOR_AT:
+		return BATON_OK;
+	case EVENT_CURSOR_NOW:
 		q->now = true;
 		return BATON_OK;
+	case EVENT_CURSOR_BAD:
+		break;
 	}
-	if (dot == NULL || !digits(text, (size_t)(dot - text), &q->xid) || !digits(dot + 1, strlen(dot + 1), &id) ||
-	    id > INT64_MAX)
-		return status_set(&call->status, BATON_INVALID_ARGUMENT,
-		    "cursor '%.80s' is not one Watch gave out: pass \"\" (from the oldest event), \"now\", or an "
-		    "Event's or WatchReply's cursor", text);
-	q->id = (int64_t)id;
-	return BATON_OK;
+	return status_set(&call->status, BATON_INVALID_ARGUMENT,
+	    "cursor '%.80s' is not one Watch gave out: pass \"\" (from the oldest event), \"now\", or an "
+	    "Event's or WatchReply's cursor", text);
 }
 
 /* kinds as LIKE prefix patterns (metacharacters escaped) joined by \x1f,
@@ -156,7 +137,7 @@ static baton_status look_in_tx(rpc_call *call, watch_query *q, Baton__V1__WatchR
 		return s;
 	snprintf(xmin_text, sizeof(xmin_text), "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
 	PQclear(res);
-	if (!digits(xmin_text, strlen(xmin_text), &xmin))
+	if (!event_cursor_digits(xmin_text, strlen(xmin_text), &xmin))
 		return status_set(&call->status, BATON_INTERNAL, "the database gave no snapshot horizon");
 	if (q->now) {
 		q->xid = xmin;
@@ -185,7 +166,7 @@ static baton_status look_in_tx(rpc_call *call, watch_query *q, Baton__V1__WatchR
 	}
 	if (n == q->limit) {
 		const char *last_xid = PQgetvalue(res, n - 1, 1);
-		if (!digits(last_xid, strlen(last_xid), &q->xid)) {
+		if (!event_cursor_digits(last_xid, strlen(last_xid), &q->xid)) {
 			PQclear(res);
 			return status_set(&call->status, BATON_INTERNAL, "an event has a malformed xid");
 		}
@@ -212,7 +193,7 @@ static baton_status look_in_tx(rpc_call *call, watch_query *q, Baton__V1__WatchR
 static baton_status look(rpc_call *call, watch_query *q, Baton__V1__WatchReply *rep, bool *held)
 {
 	db_scope scope = rpc_call_scope(call);
-	char cursor[48];
+	char cursor[EVENT_CURSOR_TEXT];
 	baton_status s;
 
 	if ((s = db_tx_begin_scoped(call->db, rpc_call_remaining_ms(call), &scope, &call->status)) != BATON_OK) {
@@ -226,7 +207,7 @@ static baton_status look(rpc_call *call, watch_query *q, Baton__V1__WatchReply *
 	}
 	if ((s = db_tx_commit(call->db, &call->status)) != BATON_OK)
 		return s;
-	snprintf(cursor, sizeof(cursor), "%llu.%lld", (unsigned long long)q->xid, (long long)q->id);
+	event_cursor_format(cursor, q->xid, q->id);
 	if ((rep->cursor = arena_strndup(call->arena, cursor, strlen(cursor))) == NULL)
 		return shifts_oom(call);
 	return BATON_OK;

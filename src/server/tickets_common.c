@@ -6,6 +6,7 @@
 
 #include "common/textbuf.h"
 #include "server/event.h"
+#include "server/event_cursor.h"
 #include "server/session.h"
 #include "server/tickets.h"
 #include "server/validate.h"
@@ -350,13 +351,16 @@ baton_status tickets_text_ok(rpc_call *call, const char *field, const char *text
 baton_status events_from_row(rpc_call *call, const PGresult *res, int row, int c, Baton__V1__Event **out)
 {
 	Baton__V1__Event *e = arena_alloc(call->arena, sizeof(*e));
-	char cursor[64];
+	char cursor[EVENT_CURSOR_TEXT];
+	uint64_t xid;
 
 	if (e == NULL)
 		return shifts_oom(call);
 	baton__v1__event__init(e);
 	e->id = shifts_int(res, row, c + 0);
-	snprintf(cursor, sizeof(cursor), "%s.%s", PQgetvalue(res, row, c + 1), PQgetvalue(res, row, c + 0));
+	if (!event_cursor_digits(PQgetvalue(res, row, c + 1), (size_t)PQgetlength(res, row, c + 1), &xid))
+		return status_set(&call->status, BATON_INTERNAL, "event %lld has a malformed xid", (long long)e->id);
+	event_cursor_format(cursor, xid, e->id);
 	e->cursor = arena_strndup(call->arena, cursor, strlen(cursor));
 	e->at_unix_ms = shifts_int(res, row, c + 2);
 	e->kind = shifts_col(call, res, row, c + 3);
