@@ -279,8 +279,14 @@ static baton_status watch(rpc_call *call, const ProtobufCMessage *request, Proto
 		}
 		if (!event_bell_listening(srv->bell))
 			wake = earlier(wake, now + (uint64_t)DEAF_POLL_MS * 1000000u);
-		/* Draining: answer what we have (nothing new) at once. */
-		if (event_bell_wait(srv->bell, seen, wake, &srv->draining) == EVENT_BELL_STOPPED)
+		/* Draining: answer what we have (nothing new) at once. A wait
+		 * that simply ran out ends without another look: what was
+		 * committed meanwhile rang the bell, and if a ring was lost
+		 * (the listener reconnecting), the caller's next Watch from the
+		 * same cursor finds it. So an answer with events is one the bell
+		 * (or a poll while held or deaf) brought. */
+		event_bell_wake woke = event_bell_wait(srv->bell, seen, wake, &srv->draining);
+		if (woke == EVENT_BELL_STOPPED || (woke == EVENT_BELL_TIMEOUT && wake == until_ns))
 			break;
 	}
 	if (waiting)
