@@ -38,7 +38,8 @@
 baton_status shiftfix_call(baton_client *c, const char *method, const ProtobufCMessage *req,
     const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply, char *msg, size_t msg_len);
 
-/* Whether method changes state (so is signed and exactly-once). */
+/* Whether method (of any service the tests call) changes state, so is
+ * signed and exactly-once. */
 bool shiftfix_changes_state(const char *method);
 
 /* req packed into a malloc'ed buffer (caller frees). */

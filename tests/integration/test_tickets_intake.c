@@ -61,7 +61,7 @@ static void integration_leads_and_admins_create_and_nobody_else(void **state)
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		valid_request(&req, ticketfix_fresh_ref(ref));
 		snprintf(what, sizeof(what), "CreateTicket by %s", refused[i]->handle);
-		shiftfix_expect(what, ticketfix_call(refused[i]->client, TK_CREATE, &req.base, NULL, NULL, msg, sizeof(msg)),
+		shiftfix_expect(what, shiftfix_call(refused[i]->client, TK_CREATE, &req.base, NULL, NULL, msg, sizeof(msg)),
 		    msg, BATON_PERMISSION_DENIED, NULL);
 		assert_int_equal(registry_sqln("SELECT count(*) FROM ticket WHERE external_ref = '%s'", ref), 0);
 	}
@@ -71,7 +71,7 @@ static void integration_leads_and_admins_create_and_nobody_else(void **state)
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		valid_request(&req, ticketfix_fresh_ref(ref));
 		shiftfix_expect("CreateTicket",
-		    ticketfix_call(allowed[i], TK_CREATE, &req.base, &baton__v1__create_ticket_reply__descriptor,
+		    shiftfix_call(allowed[i], TK_CREATE, &req.base, &baton__v1__create_ticket_reply__descriptor,
 		        (ProtobufCMessage **)&rep, msg, sizeof(msg)),
 		    msg, BATON_OK, NULL);
 		assert_true(rep->created);
@@ -166,7 +166,7 @@ static void every_field_is_checked_and_a_refusal_writes_nothing(void **state)
 		default: req.body = bad[i].text != NULL ? (char *)bad[i].text : text_of(20001); break;
 		}
 		snprintf(what, sizeof(what), "bad %s #%zu", bad[i].says, i);
-		shiftfix_expect(what, ticketfix_call(registry.integ.client, TK_CREATE, &req.base, NULL, NULL, msg, sizeof(msg)),
+		shiftfix_expect(what, shiftfix_call(registry.integ.client, TK_CREATE, &req.base, NULL, NULL, msg, sizeof(msg)),
 		    msg, BATON_INVALID_ARGUMENT, bad[i].says);
 		n++;
 	}
@@ -187,7 +187,7 @@ static void every_field_is_checked_and_a_refusal_writes_nothing(void **state)
 	req.language = "sr-Latn-RS";
 	req.severity = 4;
 	req.body = text_of(20000);
-	shiftfix_expect("a ticket at every edge", ticketfix_call(registry.integ.client, TK_CREATE, &req.base, NULL, NULL,
+	shiftfix_expect("a ticket at every edge", shiftfix_call(registry.integ.client, TK_CREATE, &req.base, NULL, NULL,
 	                                               msg, sizeof(msg)),
 	    msg, BATON_OK, NULL);
 	assert_int_equal(registry_sqln("SELECT count(*) FROM ticket WHERE source = '%s' AND length(external_ref) = 200"
@@ -204,7 +204,7 @@ static void the_same_source_and_ref_is_one_ticket(void **state)
 	(void)state;
 
 	valid_request(&req, ticketfix_fresh_ref(ref));
-	shiftfix_expect("the first intake", ticketfix_call(registry.integ.client, TK_CREATE, &req.base,
+	shiftfix_expect("the first intake", shiftfix_call(registry.integ.client, TK_CREATE, &req.base,
 	                                        &baton__v1__create_ticket_reply__descriptor, (ProtobufCMessage **)&first, msg,
 	                                        sizeof(msg)), msg, BATON_OK, NULL);
 	assert_true(first->created);
@@ -212,7 +212,7 @@ static void the_same_source_and_ref_is_one_ticket(void **state)
 	req.subject = "Something else";
 	req.severity = 1;
 	req.body = "a second body";
-	shiftfix_expect("the same intake", ticketfix_call(registry.lead.client, TK_CREATE, &req.base,
+	shiftfix_expect("the same intake", shiftfix_call(registry.lead.client, TK_CREATE, &req.base,
 	                                       &baton__v1__create_ticket_reply__descriptor, (ProtobufCMessage **)&again, msg,
 	                                       sizeof(msg)), msg, BATON_OK, NULL);
 	assert_false(again->created);
@@ -225,7 +225,7 @@ static void the_same_source_and_ref_is_one_ticket(void **state)
 	assert_int_equal(ticketfix_events(first->ticket->id, NULL), 1);
 	/* The same ref from another source is another ticket. */
 	req.source = "freshdesk";
-	shiftfix_expect("the ref from another source", ticketfix_call(registry.integ.client, TK_CREATE, &req.base,
+	shiftfix_expect("the ref from another source", shiftfix_call(registry.integ.client, TK_CREATE, &req.base,
 	                                                   &baton__v1__create_ticket_reply__descriptor,
 	                                                   (ProtobufCMessage **)&other, msg, sizeof(msg)), msg, BATON_OK, NULL);
 	assert_true(other->created);
@@ -256,7 +256,7 @@ static void twenty_creates_of_one_ticket_at_once_make_one(void **state)
 		made = 0;
 		for (int i = 0; i < CREATORS; i++)
 			bufs[i] = shiftfix_racer_init(&r[i], clients[i], TK_CREATE, &req.base);
-		ticketfix_race(r, CREATORS);
+		shiftfix_race(r, CREATORS);
 		for (int i = 0; i < CREATORS; i++) {
 			Baton__V1__CreateTicketReply *rep;
 
@@ -602,7 +602,7 @@ static void customer_replies_join_the_conversation(void **state)
 	req.source = t->source;
 	req.external_ref = t->external_ref;
 	req.body = "Any news?";
-	shiftfix_expect("a customer reply by reference", ticketfix_call(registry.lead.client, TK_CUSTOMER, &req.base, NULL,
+	shiftfix_expect("a customer reply by reference", shiftfix_call(registry.lead.client, TK_CUSTOMER, &req.base, NULL,
 	                                                     NULL, msg, sizeof(msg)), msg, BATON_OK, NULL);
 	assert_int_equal(registry_sqln("SELECT count(*) FROM ticket_message WHERE ticket_id = '%s' AND kind = 'customer'"
 	                               " AND body IN ('Still broken', 'Any news?')", t->id), 2);
@@ -619,7 +619,7 @@ static void customer_replies_join_the_conversation(void **state)
 	shiftfix_expect("a customer reply by an in-house manager", ticketfix_customer(registry.hq_mgr.client, t->id, "x", NULL,
 	                                                              msg, sizeof(msg)), msg, BATON_PERMISSION_DENIED, NULL);
 	req.external_ref = "no-such-ref";
-	shiftfix_expect("a customer reply to an unknown reference", ticketfix_call(registry.integ.client, TK_CUSTOMER,
+	shiftfix_expect("a customer reply to an unknown reference", shiftfix_call(registry.integ.client, TK_CUSTOMER,
 	                                                                 &req.base, NULL, NULL, msg, sizeof(msg)),
 	    msg, BATON_NOT_FOUND, NULL);
 	assert_int_equal(registry_sqlf(random_id, sizeof(random_id), "SELECT gen_random_uuid()"), 0);

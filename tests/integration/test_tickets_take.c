@@ -75,7 +75,7 @@ static void fifty_agents_taking_one_ticket_give_it_one_owner(void **state)
 		req.ticket = id;
 		for (int i = 0; i < TAKERS; i++)
 			bufs[i] = shiftfix_racer_init(&r[i], agents[i]->client, TK_TAKE, &req.base);
-		ticketfix_race(r, TAKERS);
+		shiftfix_race(r, TAKERS);
 		for (int i = 0; i < TAKERS; i++) {
 			if (r[i].status == BATON_OK) {
 				ok++;
@@ -364,7 +364,7 @@ static void a_take_resent_with_one_request_id_is_answered_once(void **state)
 			.request_len = len, .same_id = true };
 		memcpy(r[i].request_id, rid, 16);
 	}
-	ticketfix_race(r, RESENDERS);
+	shiftfix_race(r, RESENDERS);
 	for (int i = 0; i < RESENDERS; i++)
 		shiftfix_expect("a resent take", r[i].status, r[i].res.message, BATON_OK, NULL);
 	for (int i = 1; i < RESENDERS; i++) {
@@ -382,7 +382,7 @@ static void a_take_resent_with_one_request_id_is_answered_once(void **state)
 	shiftfix_expect("passing it back", ticketfix_pass(registry.sl_agent1.client, id, NULL, "sol-latino", "not mine after all",
 	                                        NULL, msg, sizeof(msg)), msg, BATON_OK, NULL);
 	baton_result_clear(&r[0].res);
-	ticketfix_race(r, 1);
+	shiftfix_race(r, 1);
 	shiftfix_expect("a late resend", r[0].status, r[0].res.message, BATON_OK, NULL);
 	assert_int_equal(r[0].res.payload_len, r[1].res.payload_len);
 	assert_memory_equal(r[0].res.payload, r[1].res.payload, r[1].res.payload_len);
@@ -397,7 +397,7 @@ static void a_take_resent_with_one_request_id_is_answered_once(void **state)
 		r[i].request = other_buf;
 		r[i].request_len = other_len;
 	}
-	ticketfix_race(r, 2);
+	shiftfix_race(r, 2);
 	for (int i = 0; i < 2; i++)
 		shiftfix_expect("the same request id for another ticket", r[i].status, r[i].res.message, BATON_INVALID_ARGUMENT,
 		    NULL);

@@ -18,32 +18,6 @@ static int  n_slots_made;
 
 /* ---- calls ---------------------------------------------------------------------- */
 
-bool ticketfix_changes_state(const char *method)
-{
-	static const char *const mutations[] = { "CreateTicket", "AddCustomerReply", "TakeTicket", "PassTicket",
-		"ReplyTicket", "NoteTicket", "PendTicket", "ResolveTicket", "ReopenTicket", "SetTicketPolicy" };
-	const char *name = strrchr(method, '/');
-
-	name = name != NULL ? name + 1 : method;
-	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++)
-		if (strcmp(name, mutations[i]) == 0)
-			return true;
-	return shiftfix_changes_state(method);
-}
-
-baton_status ticketfix_call(baton_client *c, const char *method, const ProtobufCMessage *req,
-    const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply, char *msg, size_t msg_len)
-{
-	baton_result res;
-	baton_status s;
-
-	s = fixture_call(c, method, req, ticketfix_changes_state(method), reply_desc, reply, &res);
-	if (msg != NULL && msg_len > 0)
-		snprintf(msg, msg_len, "%s", res.message);
-	baton_result_clear(&res);
-	return s;
-}
-
 /* Calls method and hands out the reply's "ticket" member (detached from the
  * reply, which is freed) when out is not NULL. */
 static baton_status ticket_call(baton_client *c, const char *method, const ProtobufCMessage *req,
@@ -56,7 +30,7 @@ static baton_status ticket_call(baton_client *c, const char *method, const Proto
 	assert_non_null(f);
 	if (out != NULL)
 		*out = NULL;
-	s = ticketfix_call(c, method, req, reply_desc, &rep, msg, msg_len);
+	s = shiftfix_call(c, method, req, reply_desc, &rep, msg, msg_len);
 	if (rep != NULL) {
 		Baton__V1__Ticket **slot = (Baton__V1__Ticket **)(void *)((char *)rep + f->offset);
 		if (out != NULL) {
@@ -104,7 +78,7 @@ baton_status ticketfix_create(baton_client *c, const ticketfix_spec *spec, Baton
 	req.body = (char *)(spec->body != NULL ? spec->body : "");
 	if (out != NULL)
 		*out = NULL;
-	s = ticketfix_call(c, TK_CREATE, &req.base, &baton__v1__create_ticket_reply__descriptor,
+	s = shiftfix_call(c, TK_CREATE, &req.base, &baton__v1__create_ticket_reply__descriptor,
 	    (ProtobufCMessage **)&rep, msg, msg_len);
 	if (out != NULL)
 		*out = rep;
@@ -222,7 +196,7 @@ baton_status ticketfix_show(baton_client *c, const char *id, Baton__V1__ShowTick
 	baton_status s;
 
 	req.ticket = (char *)id;
-	s = ticketfix_call(c, TK_SHOW, &req.base, &baton__v1__show_ticket_reply__descriptor, (ProtobufCMessage **)&rep,
+	s = shiftfix_call(c, TK_SHOW, &req.base, &baton__v1__show_ticket_reply__descriptor, (ProtobufCMessage **)&rep,
 	    msg, msg_len);
 	if (out != NULL)
 		*out = rep;
@@ -237,7 +211,7 @@ baton_status ticketfix_list(baton_client *c, const Baton__V1__ListTicketsRequest
 	Baton__V1__ListTicketsReply *rep = NULL;
 	baton_status s;
 
-	s = ticketfix_call(c, TK_LIST, &req->base, &baton__v1__list_tickets_reply__descriptor, (ProtobufCMessage **)&rep,
+	s = shiftfix_call(c, TK_LIST, &req->base, &baton__v1__list_tickets_reply__descriptor, (ProtobufCMessage **)&rep,
 	    msg, msg_len);
 	if (out != NULL)
 		*out = rep;
@@ -253,7 +227,7 @@ baton_status ticketfix_policy(baton_client *c, const char *org, int64_t ownershi
 
 	req.org = (char *)(org != NULL ? org : "");
 	req.ownership_timeout_s = ownership_timeout_s;
-	return ticketfix_call(c, TK_POLICY_SET, &req.base, NULL, NULL, msg, msg_len);
+	return shiftfix_call(c, TK_POLICY_SET, &req.base, NULL, NULL, msg, msg_len);
 }
 
 baton_status ticketfix_watch(baton_client *c, const char *cursor, const char *kinds, const char *subject,
@@ -326,50 +300,6 @@ void ticketfix_on_shift(const fixture_person *p, const char *org_id, const char 
 }
 
 /* ---- races ---------------------------------------------------------------------------- */
-
-static void *race_one(void *arg)
-{
-	shiftfix_racer *r = arg;
-	baton_call_options o = { .timeout_ms = 60000, .changes_state = ticketfix_changes_state(r->method) };
-
-	if (r->same_id) {
-		o.has_request_id = true;
-		memcpy(o.request_id, r->request_id, 16);
-	}
-	pthread_barrier_wait(r->start);
-	r->status = baton_call(r->client, r->method, r->request, r->request_len, &o, &r->res);
-	return NULL;
-}
-
-void ticketfix_race(shiftfix_racer *r, int n)
-{
-	pthread_barrier_t start;
-	baton_result res;
-	int started = 0;
-
-	for (int i = 0; i < n; i++) {
-		baton_status s = baton_session_open(r[i].client, 10000, &res);
-		if (s != BATON_OK)
-			print_error("racer %d: session: %s\n", i, res.message);
-		baton_result_clear(&res);
-		assert_int_equal(s, BATON_OK);
-	}
-	assert_int_equal(pthread_barrier_init(&start, NULL, (unsigned)n), 0);
-	for (int i = 0; i < n; i++) {
-		r[i].start = &start;
-		memset(&r[i].res, 0, sizeof(r[i].res));
-		if (pthread_create(&r[i].thread, NULL, race_one, &r[i]) != 0)
-			break;
-		started++;
-	}
-	/* A thread that could not start would leave the others at the barrier
-	 * for ever: a broken machine, not a result. */
-	if (started != n)
-		abort();
-	for (int i = 0; i < n; i++)
-		pthread_join(r[i].thread, NULL);
-	pthread_barrier_destroy(&start);
-}
 
 /* ---- the database ------------------------------------------------------------------------ */
 

@@ -113,18 +113,6 @@ void ticketfix_slot_now(const char *org_id, const char *lang, int32_t seats, int
  * claim_id (40 bytes, may be NULL). Fails the case otherwise. */
 void ticketfix_seat(const fixture_person *p, const char *slot, char *claim_id);
 
-/* ---- calls and races ------------------------------------------------------------------- */
-
-/* Whether method (a Tickets or Events method, or any shiftfix knows)
- * changes state (so is signed and exactly once). */
-bool ticketfix_changes_state(const char *method);
-/* shiftfix_call for Tickets methods: signed when ticketfix_changes_state. */
-baton_status ticketfix_call(baton_client *c, const char *method, const ProtobufCMessage *req,
-    const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply, char *msg, size_t msg_len);
-/* shiftfix_race that signs ticket mutations: opens every racer's session,
- * then runs the n calls from n threads released together, joins them all. */
-void ticketfix_race(shiftfix_racer *r, int n);
-
 /* ---- the database ------------------------------------------------------------------------ */
 
 /* A fingerprint (out: 256 bytes) of ticket id's row, messages and events
