@@ -14,6 +14,7 @@
 
 #include "fixture.h"
 #include "harness.h"
+#include "jsonlines.h"
 #include "registry.h"
 #include "swapfix.h"
 
@@ -50,96 +51,10 @@ static int ctl(const fixture_person *person, const char *fmt, ...)
 
 /* ---- JSON --------------------------------------------------------------------- */
 
-/* A small JSON reader: whether s..end holds one JSON value (then white space). */
-static const char *json_value(const char *p, int depth);
-
-static const char *json_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-static const char *json_string(const char *p)
-{
-	if (*p++ != '"')
-		return NULL;
-	for (; *p != '"'; p++) {
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-		if (*p == '\\') {
-			p++;
-			if (*p == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (!strchr("0123456789abcdefABCDEF", p[i]) || p[i] == '\0')
-						return NULL;
-				p += 4;
-			} else if (*p == '\0' || !strchr("\"\\/bfnrt", *p)) {
-				return NULL;
-			}
-		}
-	}
-	return p + 1;
-}
-
-static const char *json_items(const char *p, char close, bool keyed, int depth)
-{
-	p = json_ws(p + 1);
-	if (*p == close)
-		return p + 1;
-	for (;;) {
-		if (keyed) {
-			if ((p = json_string(p)) == NULL)
-				return NULL;
-			p = json_ws(p);
-			if (*p++ != ':')
-				return NULL;
-		}
-		if ((p = json_value(p, depth + 1)) == NULL)
-			return NULL;
-		p = json_ws(p);
-		if (*p == close)
-			return p + 1;
-		if (*p++ != ',')
-			return NULL;
-		p = json_ws(p);
-	}
-}
-
-static const char *json_value(const char *p, int depth)
-{
-	p = json_ws(p);
-	if (depth > 32)
-		return NULL;
-	if (*p == '{')
-		return json_items(p, '}', true, depth);
-	if (*p == '[')
-		return json_items(p, ']', false, depth);
-	if (*p == '"')
-		return json_string(p);
-	if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
-		return p + 4;
-	if (strncmp(p, "false", 5) == 0)
-		return p + 5;
-	if (*p == '-' || (*p >= '0' && *p <= '9')) {
-		char *end;
-		(void)strtod(p, &end);
-		return end > p ? end : NULL;
-	}
-	return NULL;
-}
-
-/* Whether s is one JSON value per line, every line. */
+/* Whether s is one JSON object per line, every line (and not empty). */
 static bool json_lines(const char *s)
 {
-	const char *p = s;
-
-	if (*json_ws(p) == '\0')
-		return false;
-	while (*(p = json_ws(p)) != '\0')
-		if ((p = json_value(p, 0)) == NULL)
-			return false;
-	return true;
+	return jsonlines_count(s) > 0;
 }
 
 /* The string value of the first "key" at or after s, into v. */

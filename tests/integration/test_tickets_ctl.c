@@ -13,6 +13,7 @@
 #include <baton/client.h>
 
 #include "harness.h"
+#include "jsonlines.h"
 #include "registry.h"
 #include "shiftfix.h"
 #include "ticketfix.h"
@@ -61,86 +62,14 @@ static void said(const char *where, const char *part)
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
-/* Whether p starts one JSON value; the end of it, or NULL. */
-static const char *json_value(const char *p, int depth);
-
-static const char *json_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\r')
-		p++;
-	return p;
-}
-
-static const char *json_string(const char *p)
-{
-	if (*p++ != '"')
-		return NULL;
-	for (; *p != '"'; p++) {
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-		if (*p == '\\' && (*++p == '\0' || !strchr("\"\\/bfnrtu", *p)))
-			return NULL;
-	}
-	return p + 1;
-}
-
-static const char *json_items(const char *p, char close, bool keyed, int depth)
-{
-	p = json_ws(p + 1);
-	if (*p == close)
-		return p + 1;
-	for (;;) {
-		if (keyed) {
-			if ((p = json_string(p)) == NULL || *(p = json_ws(p)) != ':')
-				return NULL;
-			p++;
-		}
-		if ((p = json_value(p, depth + 1)) == NULL)
-			return NULL;
-		p = json_ws(p);
-		if (*p == close)
-			return p + 1;
-		if (*p++ != ',')
-			return NULL;
-		p = json_ws(p);
-	}
-}
-
-static const char *json_value(const char *p, int depth)
-{
-	p = json_ws(p);
-	if (depth > 32)
-		return NULL;
-	if (*p == '{')
-		return json_items(p, '}', true, depth);
-	if (*p == '[')
-		return json_items(p, ']', false, depth);
-	if (*p == '"')
-		return json_string(p);
-	if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
-		return p + 4;
-	if (strncmp(p, "false", 5) == 0)
-		return p + 5;
-	if (*p == '-' || (*p >= '0' && *p <= '9')) {
-		char *end;
-		(void)strtod(p, &end);
-		return end > p ? end : NULL;
-	}
-	return NULL;
-}
-
 /* Asserts that s is one JSON object per line, every line; returns how many. */
 static int json_lines(const char *s)
 {
-	int n = 0;
+	int n = jsonlines_count(s);
 
-	for (const char *p = s; *p != '\0'; n++) {
-		const char *end = json_value(p, 0);
-		if (*p != '{' || end == NULL || (*(end = json_ws(end)) != '\n' && *end != '\0'))
-			print_error("not a JSON object on line %d: %.300s\n", n + 1, p);
-		assert_true(*p == '{' && end != NULL && (*end == '\n' || *end == '\0'));
-		p = *end == '\n' ? end + 1 : end;
-	}
+	if (n < 0)
+		print_error("not one JSON object per line: %.300s\n", s);
+	assert_true(n >= 0);
 	return n;
 }
 
