@@ -1,4 +1,4 @@
-/* baton_bench.c - `make bench`: a raw nng rep0 echo server and a load client (raw echo; plain, health, sealed Ping and handshakes via libbaton). */
+/* baton_bench.c - `make bench`: a raw nng rep0 echo server and a load client (raw echo; plain, health, sealed Ping and handshakes via libbaton); the tickets modes are in bench_tickets.c. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,21 +19,12 @@
 #include <baton/client.h>
 
 #include "common/clock.h"
-
-#define EXIT_USAGE 2
-
-/* Every wait for one call is bounded by this, in both modes. */
-#define CALL_TIMEOUT_MS 5000
+#include "bench.h"
 
 /* nng 1.5.2's nng_close() can block for good once a connection was lost
  * while calls were in flight (nanomsg/nng#1543, #1813); shutdown gets
  * this long before the process exits without finishing it. */
 #define SHUTDOWN_GRACE_S 5
-
-/* A client run, from its set-up to its report, must end within warm-up +
- * duration + this; otherwise the process exits with status 1. Covers the
- * last calls' bounded waits and the handshake loop's dials and closes. */
-#define RUN_GRACE_S 60
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x)  STRINGIFY_(x)
@@ -71,9 +62,7 @@ static const char usage[] =
     "  WARMUP + SECONDS + 60 s after it started exits with status 1. Exit 0 if no call\n"
     "  failed, 1 if any failed or the run could not be set up, 2 on bad usage.\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
+int bench_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -82,10 +71,10 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\nsee baton_bench --help\n", stderr);
-	return EXIT_USAGE;
+	return BENCH_EXIT_USAGE;
 }
 
-static bool parse_long(const char *s, long min, long max, long *out)
+bool bench_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
 	long v;
@@ -98,7 +87,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 	return true;
 }
 
-static bool parse_seconds(const char *s, double min, double max, double *out)
+bool bench_parse_seconds(const char *s, double min, double max, double *out)
 {
 	char *end;
 	double v;
@@ -132,7 +121,7 @@ static void shutdown_overdue(int sig)
 static void run_overdue(int sig)
 {
 	static const char msg[] = "baton_bench: the run did not end within warm-up + duration + "
-	    STRINGIFY(RUN_GRACE_S) " s (a call, dial or close hung); exiting\n";
+	    STRINGIFY(BENCH_RUN_GRACE_S) " s (a call, dial or close hung); exiting\n";
 
 	(void)sig;
 	overdue_exit(msg, sizeof(msg) - 1);
@@ -153,10 +142,14 @@ static void backstop_arm(void (*handler)(int), unsigned seconds)
 	alarm(seconds);
 }
 
-/* Bounds nng's shutdown. */
-static void shutdown_bound(void)
+void bench_shutdown_bound(void)
 {
 	backstop_arm(shutdown_overdue, SHUTDOWN_GRACE_S);
+}
+
+void bench_run_bound(unsigned seconds)
+{
+	backstop_arm(run_overdue, seconds);
 }
 
 /* ---- echo server ------------------------------------------------------------ */
@@ -244,21 +237,21 @@ static int echo_server_main(int argc, char **argv)
 			url = optarg;
 			break;
 		case 'n':
-			if (!parse_long(optarg, 1, 1024, &n_contexts))
-				return usage_error("-n must be 1..1024, not '%s'", optarg);
+			if (!bench_parse_long(optarg, 1, 1024, &n_contexts))
+				return bench_usage_error("-n must be 1..1024, not '%s'", optarg);
 			break;
 		case 't':
-			if (!parse_long(optarg, 1, 86400, &max_s))
-				return usage_error("-t must be 1..86400 seconds, not '%s'", optarg);
+			if (!bench_parse_long(optarg, 1, 86400, &max_s))
+				return bench_usage_error("-t must be 1..86400 seconds, not '%s'", optarg);
 			break;
 		default:
-			return usage_error("echo-server: unknown or incomplete option");
+			return bench_usage_error("echo-server: unknown or incomplete option");
 		}
 	}
 	if (optind < argc)
-		return usage_error("echo-server: unexpected argument '%s'", argv[optind]);
+		return bench_usage_error("echo-server: unexpected argument '%s'", argv[optind]);
 	if (url == NULL)
-		return usage_error("echo-server: -u URL is required");
+		return bench_usage_error("echo-server: -u URL is required");
 
 	/* Block the stop signals before nng starts its threads, so that only
 	 * sigtimedwait() below sees them. */
@@ -306,7 +299,7 @@ static int echo_server_main(int argc, char **argv)
 out:
 	/* Closing the socket closes its contexts; their callbacks see
 	 * NNG_ECLOSED and stop. nng_aio_free waits for a running callback. */
-	shutdown_bound();
+	bench_shutdown_bound();
 	if (sock_open && (rv = nng_close(sock)) != 0)
 		fprintf(stderr, "baton_bench: nng_close: %s\n", nng_strerror(rv));
 	for (long i = 0; i < opened; i++)
@@ -324,12 +317,6 @@ static const char *const mode_names[] = { "raw", "plain", "health", "secure", "h
 
 #define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
 
-/* Latency samples in nanoseconds. */
-typedef struct samples {
-	uint64_t *ns;
-	size_t    n, cap;
-} samples;
-
 /* One client thread: one call (or handshake cycle) in flight at a time. */
 typedef struct load_thread {
 	client_mode   mode;
@@ -341,8 +328,8 @@ typedef struct load_thread {
 	uint8_t      *payload;
 	uint64_t      t_record; /* record calls started at or after this */
 	uint64_t      t_end;    /* start no call at or after this */
-	samples       latency;  /* per call; handshake: baton_session_open alone */
-	samples       cycle;    /* handshake: open + handshake + close */
+	bench_samples latency;  /* per call; handshake: baton_session_open alone */
+	bench_samples cycle;    /* handshake: open + handshake + close */
 	uint64_t      calls, errors;
 	char          first_error[256];
 	char          failure[256]; /* set if the thread could not run */
@@ -363,8 +350,7 @@ static void note_error(load_thread *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Keeps one latency sample; false if out of memory. */
-static bool record(samples *s, uint64_t ns)
+bool bench_samples_add(bench_samples *s, uint64_t ns)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 65536;
@@ -422,7 +408,7 @@ static bool raw_call(load_thread *t, nng_ctx ctx, nng_aio *aio)
 static bool plain_call(load_thread *t)
 {
 	baton_result res;
-	baton_status s = baton_ping(t->client, t->payload, t->size, CALL_TIMEOUT_MS, &res);
+	baton_status s = baton_ping(t->client, t->payload, t->size, BENCH_CALL_TIMEOUT_MS, &res);
 	bool ok = s == BATON_UNAUTHENTICATED && strstr(res.message, "needs a session") != NULL;
 
 	if (!ok)
@@ -436,7 +422,7 @@ static bool health_call(load_thread *t)
 {
 	baton_serving serving = BATON_SERVING_UNKNOWN;
 	baton_result res;
-	baton_status s = baton_health_check(t->client, NULL, CALL_TIMEOUT_MS, &serving, &res);
+	baton_status s = baton_health_check(t->client, NULL, BENCH_CALL_TIMEOUT_MS, &serving, &res);
 	bool ok = s == BATON_OK && serving == BATON_SERVING;
 
 	if (s != BATON_OK)
@@ -451,7 +437,7 @@ static bool health_call(load_thread *t)
 static bool secure_call(load_thread *t)
 {
 	baton_result res;
-	baton_status s = baton_ping(t->client, t->payload, t->size, CALL_TIMEOUT_MS, &res);
+	baton_status s = baton_ping(t->client, t->payload, t->size, BENCH_CALL_TIMEOUT_MS, &res);
 	bool ok = s == BATON_OK && echo_matches(t, res.payload, res.payload_len);
 
 	if (s != BATON_OK)
@@ -479,7 +465,7 @@ static bool handshake_cycle(load_thread *t, uint64_t *handshake_ns)
 		goto out;
 	}
 	t0 = clock_monotonic_ns();
-	s = baton_session_open(client, CALL_TIMEOUT_MS, &res);
+	s = baton_session_open(client, BENCH_CALL_TIMEOUT_MS, &res);
 	*handshake_ns = clock_monotonic_ns() - t0;
 	if (s != BATON_OK) {
 		note_error(t, "baton_session_open: %s: %s", baton_status_str(s), res.message);
@@ -515,10 +501,10 @@ static void *load_thread_main(void *arg)
 			goto out;
 		}
 		ctx_open = true;
-		nng_aio_set_timeout(aio, CALL_TIMEOUT_MS);
+		nng_aio_set_timeout(aio, BENCH_CALL_TIMEOUT_MS);
 	}
 	/* Bounded: no call starts at or after t_end, and each call's waits
-	 * are bounded by CALL_TIMEOUT_MS (the rest by the run's backstop). */
+	 * are bounded by BENCH_CALL_TIMEOUT_MS (the rest by the run's backstop). */
 	while ((t0 = clock_monotonic_ns()) < t->t_end) {
 		uint64_t handshake_ns = 0;
 		bool ok;
@@ -537,11 +523,11 @@ static void *load_thread_main(void *arg)
 		if (!ok || t0 < t->t_record)
 			continue;
 		if (t->mode == MODE_HANDSHAKE) {
-			if (!record(&t->latency, handshake_ns) || !record(&t->cycle, t1 - t0)) {
+			if (!bench_samples_add(&t->latency, handshake_ns) || !bench_samples_add(&t->cycle, t1 - t0)) {
 				snprintf(t->failure, sizeof(t->failure), "out of memory for latency samples");
 				break;
 			}
-		} else if (!record(&t->latency, t1 - t0)) {
+		} else if (!bench_samples_add(&t->latency, t1 - t0)) {
 			snprintf(t->failure, sizeof(t->failure), "out of memory for latency samples");
 			break;
 		}
@@ -602,27 +588,29 @@ fail:
 	return rv;
 }
 
-/* Merges one kind of the threads' samples (cycle: the handshake cycles)
- * and prints its figures as `<prefix>p50_us: ...` lines; false if out of
- * memory. *n_out is the number of samples. */
-static bool report_latencies(const load_thread *threads, long n_threads, bool cycle,
-    const char *prefix, size_t *n_out)
+void bench_samples_free(bench_samples *s)
+{
+	free(s->ns);
+	s->ns = NULL;
+	s->n = s->cap = 0;
+}
+
+bool bench_latency_print(const bench_samples *const *sets, size_t n_sets, const char *prefix, size_t *n_out)
 {
 	uint64_t *all;
 	size_t n = 0, at = 0;
 	double sum = 0;
 
-	for (long i = 0; i < n_threads; i++)
-		n += cycle ? threads[i].cycle.n : threads[i].latency.n;
+	for (size_t i = 0; i < n_sets; i++)
+		n += sets[i]->n;
 	if ((all = malloc((n ? n : 1) * sizeof(*all))) == NULL) {
 		fprintf(stderr, "baton_bench: out of memory merging %zu samples\n", n);
 		return false;
 	}
-	for (long i = 0; i < n_threads; i++) {
-		const samples *s = cycle ? &threads[i].cycle : &threads[i].latency;
-		if (s->n > 0)
-			memcpy(all + at, s->ns, s->n * sizeof(*all));
-		at += s->n;
+	for (size_t i = 0; i < n_sets; i++) {
+		if (sets[i]->n > 0)
+			memcpy(all + at, sets[i]->ns, sets[i]->n * sizeof(*all));
+		at += sets[i]->n;
 	}
 	qsort(all, n, sizeof(*all), compare_u64);
 	for (size_t i = 0; i < n; i++)
@@ -634,8 +622,29 @@ static bool report_latencies(const load_thread *threads, long n_threads, bool cy
 	printf("%sp999_us: %.1f\n", prefix, percentile_us(all, n, 0.999));
 	printf("%smax_us: %.1f\n", prefix, n ? (double)all[n - 1] / 1e3 : 0.0);
 	free(all);
-	*n_out = n;
+	if (n_out != NULL)
+		*n_out = n;
 	return true;
+}
+
+/* Merges one kind of the threads' samples (cycle: the handshake cycles)
+ * and prints its figures as `<prefix>p50_us: ...` lines; false if out of
+ * memory. *n_out is the number of samples. */
+static bool report_latencies(const load_thread *threads, long n_threads, bool cycle,
+    const char *prefix, size_t *n_out)
+{
+	const bench_samples **sets = malloc((size_t)(n_threads > 0 ? n_threads : 1) * sizeof(*sets));
+	bool ok;
+
+	if (sets == NULL) {
+		fprintf(stderr, "baton_bench: out of memory\n");
+		return false;
+	}
+	for (long i = 0; i < n_threads; i++)
+		sets[i] = cycle ? &threads[i].cycle : &threads[i].latency;
+	ok = bench_latency_print(sets, (size_t)n_threads, prefix, n_out);
+	free(sets);
+	return ok;
 }
 
 /* Prints the report; client (may be NULL) is the shared libbaton client. */
@@ -680,8 +689,7 @@ static int report(const load_thread *threads, long n_threads, client_mode mode, 
 	return errors == 0 && calls > 0 ? 0 : 1;
 }
 
-/* Reads the principal's key and the server key to pin (file or text). */
-static bool keys_load(const char *key_file, const char *server_key, baton_key *key,
+bool bench_keys_load(const char *key_file, const char *server_key, baton_key *key,
     uint8_t server_public[BATON_PUBLIC_KEY_BYTES])
 {
 	char why[400];
@@ -727,20 +735,20 @@ static int client_main(int argc, char **argv)
 			url = optarg;
 			break;
 		case 'c':
-			if (!parse_long(optarg, 1, 1024, &in_flight))
-				return usage_error("-c must be 1..1024, not '%s'", optarg);
+			if (!bench_parse_long(optarg, 1, 1024, &in_flight))
+				return bench_usage_error("-c must be 1..1024, not '%s'", optarg);
 			break;
 		case 'd':
-			if (!parse_seconds(optarg, 0.1, 600, &secs))
-				return usage_error("-d must be 0.1..600 seconds, not '%s'", optarg);
+			if (!bench_parse_seconds(optarg, 0.1, 600, &secs))
+				return bench_usage_error("-d must be 0.1..600 seconds, not '%s'", optarg);
 			break;
 		case 's':
-			if (!parse_long(optarg, 0, 1048576, &size))
-				return usage_error("-s must be 0..1048576 bytes, not '%s'", optarg);
+			if (!bench_parse_long(optarg, 0, 1048576, &size))
+				return bench_usage_error("-s must be 0..1048576 bytes, not '%s'", optarg);
 			break;
 		case 'w':
-			if (!parse_seconds(optarg, 0, 60, &warm))
-				return usage_error("-w must be 0..60 seconds, not '%s'", optarg);
+			if (!bench_parse_seconds(optarg, 0, 60, &warm))
+				return bench_usage_error("-w must be 0..60 seconds, not '%s'", optarg);
 			break;
 		case 'k':
 			key_file = optarg;
@@ -749,34 +757,34 @@ static int client_main(int argc, char **argv)
 			server_key = optarg;
 			break;
 		default:
-			return usage_error("client: unknown or incomplete option");
+			return bench_usage_error("client: unknown or incomplete option");
 		}
 	}
 	if (optind < argc)
-		return usage_error("client: unexpected argument '%s'", argv[optind]);
+		return bench_usage_error("client: unexpected argument '%s'", argv[optind]);
 	if (url == NULL)
-		return usage_error("client: -u URL is required");
+		return bench_usage_error("client: -u URL is required");
 	if (mode_name == NULL)
-		return usage_error("client: -m MODE is required (raw, plain, health, secure or handshake)");
+		return bench_usage_error("client: -m MODE is required (raw, plain, health, secure or handshake)");
 	for (mode = MODE_RAW; (size_t)mode < N_MODES; mode++)
 		if (strcmp(mode_name, mode_names[mode]) == 0)
 			break;
 	if ((size_t)mode == N_MODES)
-		return usage_error("client: -m must be raw, plain, health, secure or handshake, not '%s'",
+		return bench_usage_error("client: -m must be raw, plain, health, secure or handshake, not '%s'",
 		    mode_name);
 	secure = mode == MODE_SECURE || mode == MODE_HANDSHAKE;
 	if (secure != (key_file != NULL) || secure != (server_key != NULL))
-		return usage_error(secure ? "client: -m %s needs -k KEY_FILE and -p SERVER_KEY"
+		return bench_usage_error(secure ? "client: -m %s needs -k KEY_FILE and -p SERVER_KEY"
 		                          : "client: -m %s takes no -k or -p", mode_name);
 
-	/* From here the whole run is bounded; shutdown_bound() re-arms. */
-	backstop_arm(run_overdue, (unsigned)(warm + secs) + 1 + RUN_GRACE_S);
+	/* From here the whole run is bounded; bench_shutdown_bound() re-arms. */
+	bench_run_bound((unsigned)(warm + secs) + 1 + BENCH_RUN_GRACE_S);
 	if ((threads = calloc((size_t)in_flight, sizeof(*threads))) == NULL) {
 		fprintf(stderr, "baton_bench: out of memory\n");
 		return 1;
 	}
 	if (secure) {
-		if (!keys_load(key_file, server_key, &key, server_public))
+		if (!bench_keys_load(key_file, server_key, &key, server_public))
 			goto out;
 		opts.key = &key;
 		opts.server_public_key = server_public;
@@ -794,7 +802,7 @@ static int client_main(int argc, char **argv)
 		}
 		/* The session is opened before the clock starts: the run
 		 * measures sealed calls, not the handshake. */
-		if (mode == MODE_SECURE && baton_session_open(client, CALL_TIMEOUT_MS, &res) != BATON_OK) {
+		if (mode == MODE_SECURE && baton_session_open(client, BENCH_CALL_TIMEOUT_MS, &res) != BATON_OK) {
 			fprintf(stderr, "baton_bench: baton_session_open %s: %s: %s\n", url,
 			    baton_status_str(res.status), res.message);
 			baton_result_clear(&res);
@@ -844,15 +852,15 @@ static int client_main(int argc, char **argv)
 		goto out;
 	status = report(threads, in_flight, mode, (size_t)size, secs, warm, client);
 out:
-	shutdown_bound();
+	bench_shutdown_bound();
 	if (sock_open && (rv = nng_close(sock)) != 0)
 		fprintf(stderr, "baton_bench: nng_close: %s\n", nng_strerror(rv));
 	baton_client_close(client);
 	baton_key_wipe(&key);
 	for (long i = 0; threads != NULL && i < in_flight; i++) {
 		free(threads[i].payload);
-		free(threads[i].latency.ns);
-		free(threads[i].cycle.ns);
+		bench_samples_free(&threads[i].latency);
+		bench_samples_free(&threads[i].cycle);
 	}
 	free(threads);
 	nng_fini();
@@ -863,15 +871,21 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
+		fputs("\nTickets (bench/tickets.sh):\n", stdout);
+		fputs(bench_tickets_usage, stdout);
 		return 0;
 	}
 	if (argc < 2)
-		return usage_error("give a mode: echo-server or client");
+		return bench_usage_error("give a mode: echo-server, client, tickets-setup or tickets");
 	/* getopt starts after the mode word. */
 	optind = 2;
 	if (strcmp(argv[1], "echo-server") == 0)
 		return echo_server_main(argc, argv);
 	if (strcmp(argv[1], "client") == 0)
 		return client_main(argc, argv);
-	return usage_error("unknown mode '%s' (echo-server or client)", argv[1]);
+	if (strcmp(argv[1], "tickets-setup") == 0)
+		return bench_tickets_setup_main(argc, argv);
+	if (strcmp(argv[1], "tickets") == 0)
+		return bench_tickets_main(argc, argv);
+	return bench_usage_error("unknown mode '%s' (echo-server, client, tickets-setup or tickets)", argv[1]);
 }

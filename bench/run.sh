@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh - `make bench`: Baton's RPC layer, its secure channel and its handshakes versus a raw nng req/rep echo, measured in the same run.
+# run.sh - `make bench`: Baton's RPC layer, its secure channel and its handshakes versus a raw nng req/rep echo, measured in the same run; then tickets (bench/tickets.sh).
 #
 # Starts a private PostgreSQL (fsync off) and batond in a temp folder under /tmp
 # (batond's server key and the first admin's key are created there:
@@ -16,6 +16,10 @@
 # close, in a loop. Prints requests/s, p50 and p99, each mode's ratio to the raw
 # echo of the same in-flight level, handshakes/s, and the verdict against the
 # target: secure Ping >= 0.80x the raw echo's requests/s at 32 in flight.
+# Then, against the same batond, the tickets part (bench/tickets.sh, which
+# says what it does): take/pass throughput as a ratio to sealed Ping through
+# the same agent clients, and list and take latency at 10k and 1M tickets
+# with their ratio beside the target (large within 1.20x of small).
 # Builds nothing; a trap stops every process it started and removes the folder.
 #
 # Environment:
@@ -28,9 +32,16 @@
 #   BENCH_ROUNDS   interleaved raw/secure rounds of 2 s at 32 in flight after the
 #                  main runs (default 4, 0..20); the verdict is the median of the
 #                  main run's secure/raw ratio and the rounds'
+#   BENCH_TICKETS  1 (default): both parts; 0: no tickets part; only: the tickets
+#                  part alone (no echo server, no channel runs)
+#   BENCH_TICKETS_SMALL, BENCH_TICKETS_LARGE, BENCH_TICKET_CLIENTS,
+#   BENCH_TICKET_ROUNDS, BENCH_TICKET_SECONDS: see bench/tickets.sh
+#                  (BENCH_TICKETS_LARGE=0 skips the 1M tickets)
+#   BENCH_PG_NO_TRIM  1 = PostgreSQL runs with glibc's heap trimming off
+#                  (MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_); default 0 (stock)
 #
 # Exit status: 0 if every run completed without failed calls, 1 otherwise (the
-# verdict does not change it).
+# verdicts do not change it).
 set -eu
 
 BUILD=${BUILD:-build}
@@ -39,6 +50,8 @@ WARM=${BENCH_WARMUP:-1}
 WORKERS=${BENCH_WORKERS:-}
 PIN=${BENCH_PIN:-0}
 ROUNDS=${BENCH_ROUNDS:-4}
+TICKETS=${BENCH_TICKETS:-1}
+PG_NO_TRIM=${BENCH_PG_NO_TRIM:-0}
 ROUND_SECS=2
 SIZE=128
 ECHO_CONTEXTS=8
@@ -58,6 +71,12 @@ fi
 case $PIN in 0 | 1) ;; *) die "BENCH_PIN must be 0 or 1, not '$PIN'" ;; esac
 case $ROUNDS in '' | *[!0-9]*) die "BENCH_ROUNDS must be a whole number 0..20, not '$ROUNDS'" ;; esac
 [ "$ROUNDS" -le 20 ] || die "BENCH_ROUNDS must be 0..20, not '$ROUNDS'"
+case $TICKETS in 0 | 1 | only) ;; *) die "BENCH_TICKETS must be 0, 1 or only, not '$TICKETS'" ;; esac
+case $PG_NO_TRIM in 0 | 1) ;; *) die "BENCH_PG_NO_TRIM must be 0 or 1, not '$PG_NO_TRIM'" ;; esac
+if [ "$TICKETS" != 0 ]; then
+	. bench/tickets.sh
+	tickets_check
+fi
 
 bench=$BUILD/bench/baton_bench
 for f in "$BUILD/batond" "$BUILD/batonctl" "$bench"; do
@@ -80,6 +99,7 @@ tmp=$(mktemp -d /tmp/baton-bench.XXXXXX)
 chmod 711 "$tmp"
 batond_pid=
 echo_pid=
+tk_batond_pid= # the tickets part's second batond (bench/tickets.sh)
 pg_started=0
 
 # Sends SIGTERM to pid and waits up to 10 s for it to exit, then SIGKILL.
@@ -101,6 +121,7 @@ cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
 	[ -n "$batond_pid" ] && stop_process "$batond_pid"
+	[ -n "$tk_batond_pid" ] && stop_process "$tk_batond_pid"
 	[ -n "$echo_pid" ] && stop_process "$echo_pid"
 	if [ "$pg_started" = 1 ]; then
 		sh deploy/devdb.sh stop "$tmp/pg" >/dev/null || echo "bench: could not stop PostgreSQL in $tmp/pg" >&2
@@ -125,7 +146,13 @@ free_port() {
 # ---- PostgreSQL --------------------------------------------------------------
 
 pg_started=1
-conninfo=$(BATON_PG_FAST=1 sh deploy/devdb.sh start "$tmp/pg") || die "could not start PostgreSQL"
+# BENCH_PG_NO_TRIM=1: glibc in PostgreSQL's processes keeps freed heap
+# memory rather than giving it back after every statement and faulting it
+# in again (docs/benchmarks.md, "Tickets" says why one would look).
+pg_env=
+[ "$PG_NO_TRIM" = 1 ] && pg_env="MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_TOP_PAD_=67108864"
+# Word-split on purpose: pg_env is empty or NAME=VALUE words.
+conninfo=$(env $pg_env BATON_PG_FAST=1 sh deploy/devdb.sh start "$tmp/pg") || die "could not start PostgreSQL"
 
 # start_server NAME LAUNCH READY TRIES: up to 3 times, picks a free loopback
 # URL ($url), runs LAUNCH (which starts the server in the background and sets
@@ -180,22 +207,6 @@ for f in "$server_key" "$server_key.pub" "$admin_key"; do
 	[ -s "$f" ] || die "batond did not create $f"
 done
 
-# ---- raw echo server ---------------------------------------------------------
-
-# Runs at most this long even if this script is killed without its trap.
-echo_max_s=$((8 * (SECS + WARM) + 2 * ROUNDS * (ROUND_SECS + 1) + 120))
-launch_echo() {
-	$on_server_cpu "$bench" echo-server -u "$url" -n "$ECHO_CONTEXTS" -t "$echo_max_s" \
-		>"$tmp/echo.out" 2>>"$tmp/echo.log" &
-	server_pid=$!
-	echo_pid=$server_pid
-}
-echo_ready() { grep -q '^listening ' "$tmp/echo.out"; }
-
-start_server echo launch_echo echo_ready 50
-echo_pid=$server_pid
-echo_url=$server_url
-
 # ---- runs --------------------------------------------------------------------
 
 failures=0
@@ -228,75 +239,109 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 ratio_to_raw() { ratio "$(value "$1" "$2" requests_per_s)" "$(value raw "$2" requests_per_s)"; }
 
 nng_version=$(dpkg-query -W -f='${Version}' libnng1 2>/dev/null || echo unknown)
-echo "baton bench: ${SECS} s per run after ${WARM} s warm-up, ${SIZE}-byte payload, 127.0.0.1 TCP"
-echo "machine: $(nproc) CPUs, kernel $(uname -r), nng $nng_version"
-echo "batond: ${WORKERS:-8 (default)} workers, --log-level warn; raw echo: $ECHO_CONTEXTS contexts; pinned: $([ "$PIN" = 1 ] && echo 'servers CPU 0, clients CPU 1' || echo no)"
-echo "modes: raw = nng echo; plain = unsealed Ping refused UNAUTHENTICATED (RPC layer, no crypto);"
-echo "       secure = sealed Ping in one session (admin key, pinned server key); handshake = open, handshake, close"
-echo
+echo "machine: $(nproc) CPUs, kernel $(uname -r), nng $nng_version; every run on 127.0.0.1 TCP"
+pg_version=$(psql "$conninfo" -XAtqc 'SHOW server_version' 2>/dev/null || echo unknown)
+echo "PostgreSQL $pg_version, fsync off, $([ "$PG_NO_TRIM" = 1 ] &&
+	echo "glibc heap trimming off (BENCH_PG_NO_TRIM=1)" || echo "stock glibc malloc"); batond ${WORKERS:-8} workers"
 
-for c in 32 1; do
-	run raw "$c" "$echo_url"
-	run plain "$c" "$batond_url"
-	run secure "$c" "$batond_url" -k "$admin_key" -p "$server_key.pub"
-done
-for c in 32 1; do
-	run handshake "$c" "$batond_url" -k "$admin_key" -p "$server_key.pub"
-done
-# Interleaved rounds at 32 in flight: raw, then secure, ROUNDS times, so that
-# slow drift of a shared machine falls on both alike; the verdict uses the
-# median of every secure/raw ratio (the main run's and the rounds').
-round_ratios=$(ratio_to_raw secure 32)
-i=1
-while [ "$i" -le "$ROUNDS" ]; do
-	for m in raw secure; do
-		run_url=$echo_url
-		set --
-		if [ "$m" = secure ]; then
-			run_url=$batond_url
-			set -- -k "$admin_key" -p "$server_key.pub"
-		fi
-		n_runs=$((n_runs + 1))
-		if ! $on_client_cpu "$bench" client -m "$m" -u "$run_url" -c 32 -d "$ROUND_SECS" -w 1 -s "$SIZE" "$@" \
-			>"$tmp/round-$m-$i.out" 2>"$tmp/round-$m-$i.err"; then
-			failures=$((failures + 1))
-			echo "bench: round $i, $m: the client reported failures:" >&2
-			sed 's/^/  /' "$tmp/round-$m-$i.err" >&2
-		fi
+# ---- secure channel versus the raw echo ----------------------------------------
+
+if [ "$TICKETS" != only ]; then
+	# The raw echo server.
+
+	# Runs at most this long even if this script is killed without its trap.
+	echo_max_s=$((8 * (SECS + WARM) + 2 * ROUNDS * (ROUND_SECS + 1) + 120))
+	launch_echo() {
+		$on_server_cpu "$bench" echo-server -u "$url" -n "$ECHO_CONTEXTS" -t "$echo_max_s" \
+			>"$tmp/echo.out" 2>>"$tmp/echo.log" &
+		server_pid=$!
+		echo_pid=$server_pid
+	}
+	echo_ready() { grep -q '^listening ' "$tmp/echo.out"; }
+
+	start_server echo launch_echo echo_ready 50
+	echo_pid=$server_pid
+	echo_url=$server_url
+
+	echo "baton bench: ${SECS} s per run after ${WARM} s warm-up, ${SIZE}-byte payload, 127.0.0.1 TCP"
+	echo "batond: ${WORKERS:-8 (default)} workers, --log-level warn; raw echo: $ECHO_CONTEXTS contexts; pinned: $([ "$PIN" = 1 ] && echo 'servers CPU 0, clients CPU 1' || echo no)"
+	echo "modes: raw = nng echo; plain = unsealed Ping refused UNAUTHENTICATED (RPC layer, no crypto);"
+	echo "       secure = sealed Ping in one session (admin key, pinned server key); handshake = open, handshake, close"
+	echo
+
+	for c in 32 1; do
+		run raw "$c" "$echo_url"
+		run plain "$c" "$batond_url"
+		run secure "$c" "$batond_url" -k "$admin_key" -p "$server_key.pub"
 	done
-	round_ratios="$round_ratios $(ratio "$(sed -n 's/^requests_per_s: //p' "$tmp/round-secure-$i.out")" \
-		"$(sed -n 's/^requests_per_s: //p' "$tmp/round-raw-$i.out")")"
-	i=$((i + 1))
-done
-
-printf '%-7s %9s %12s %10s %10s %7s %7s\n' mode in-flight requests/s p50_us p99_us errors vs_raw
-for c in 32 1; do
-	for m in raw plain secure; do
-		printf '%-7s %9s %12s %10s %10s %7s %7s\n' "$m" "$c" "$(value $m $c requests_per_s)" \
-			"$(value $m $c p50_us)" "$(value $m $c p99_us)" "$(value $m $c errors)" \
-			"$(ratio_to_raw $m $c)"
+	for c in 32 1; do
+		run handshake "$c" "$batond_url" -k "$admin_key" -p "$server_key.pub"
 	done
-done
-echo "(secure runs: $(value secure 32 handshakes) and $(value secure 1 handshakes) handshake(s) in all; 1 = one session served every call)"
-echo
-printf '%-9s %7s %12s %10s %10s %14s %14s %7s\n' mode threads handshakes/s p50_us p99_us cycle_p50_us cycle_p99_us errors
-for c in 32 1; do
-	printf '%-9s %7s %12s %10s %10s %14s %14s %7s\n' handshake "$c" "$(value handshake $c requests_per_s)" \
-		"$(value handshake $c p50_us)" "$(value handshake $c p99_us)" \
-		"$(value handshake $c cycle_p50_us)" "$(value handshake $c cycle_p99_us)" "$(value handshake $c errors)"
-done
-echo "(p50/p99: baton_session_open alone, one handshake; cycle: baton_client_open + handshake + close)"
+	# Interleaved rounds at 32 in flight: raw, then secure, ROUNDS times, so that
+	# slow drift of a shared machine falls on both alike; the verdict uses the
+	# median of every secure/raw ratio (the main run's and the rounds').
+	round_ratios=$(ratio_to_raw secure 32)
+	i=1
+	while [ "$i" -le "$ROUNDS" ]; do
+		for m in raw secure; do
+			run_url=$echo_url
+			set --
+			if [ "$m" = secure ]; then
+				run_url=$batond_url
+				set -- -k "$admin_key" -p "$server_key.pub"
+			fi
+			n_runs=$((n_runs + 1))
+			if ! $on_client_cpu "$bench" client -m "$m" -u "$run_url" -c 32 -d "$ROUND_SECS" -w 1 -s "$SIZE" "$@" \
+				>"$tmp/round-$m-$i.out" 2>"$tmp/round-$m-$i.err"; then
+				failures=$((failures + 1))
+				echo "bench: round $i, $m: the client reported failures:" >&2
+				sed 's/^/  /' "$tmp/round-$m-$i.err" >&2
+			fi
+		done
+		round_ratios="$round_ratios $(ratio "$(sed -n 's/^requests_per_s: //p' "$tmp/round-secure-$i.out")" \
+			"$(sed -n 's/^requests_per_s: //p' "$tmp/round-raw-$i.out")")"
+		i=$((i + 1))
+	done
 
-r32=$(echo "$round_ratios" | tr ' ' '\n' | grep -v '^n/a$' | sort -n |
-	awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2];
-	                         else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-r1=$(ratio_to_raw secure 1)
-verdict=$(awk -v r="$r32" -v t="$TARGET" 'BEGIN { print (r != "n/a" && r + 0 >= t + 0) ? "met" : "NOT met" }')
-echo
-echo "plain/raw requests/s: $(ratio_to_raw plain 32) at 32 in flight, $(ratio_to_raw plain 1) at 1 in flight"
-echo "secure/raw requests/s: $(ratio_to_raw secure 32) at 32 in flight, $r1 at 1 in flight"
-echo "secure/raw at 32 in flight, main run then $ROUNDS interleaved rounds of ${ROUND_SECS} s: $round_ratios"
-echo "secure Ping vs raw echo at 32 in flight (median of those): $r32 (target >= $TARGET: $verdict)"
+	printf '%-7s %9s %12s %10s %10s %7s %7s\n' mode in-flight requests/s p50_us p99_us errors vs_raw
+	for c in 32 1; do
+		for m in raw plain secure; do
+			printf '%-7s %9s %12s %10s %10s %7s %7s\n' "$m" "$c" "$(value $m $c requests_per_s)" \
+				"$(value $m $c p50_us)" "$(value $m $c p99_us)" "$(value $m $c errors)" \
+				"$(ratio_to_raw $m $c)"
+		done
+	done
+	echo "(secure runs: $(value secure 32 handshakes) and $(value secure 1 handshakes) handshake(s) in all; 1 = one session served every call)"
+	echo
+	printf '%-9s %7s %12s %10s %10s %14s %14s %7s\n' mode threads handshakes/s p50_us p99_us cycle_p50_us cycle_p99_us errors
+	for c in 32 1; do
+		printf '%-9s %7s %12s %10s %10s %14s %14s %7s\n' handshake "$c" "$(value handshake $c requests_per_s)" \
+			"$(value handshake $c p50_us)" "$(value handshake $c p99_us)" \
+			"$(value handshake $c cycle_p50_us)" "$(value handshake $c cycle_p99_us)" "$(value handshake $c errors)"
+	done
+	echo "(p50/p99: baton_session_open alone, one handshake; cycle: baton_client_open + handshake + close)"
+
+	r32=$(echo "$round_ratios" | tr ' ' '\n' | grep -v '^n/a$' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2];
+		                         else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	r1=$(ratio_to_raw secure 1)
+	verdict=$(awk -v r="$r32" -v t="$TARGET" 'BEGIN { print (r != "n/a" && r + 0 >= t + 0) ? "met" : "NOT met" }')
+	echo
+	echo "plain/raw requests/s: $(ratio_to_raw plain 32) at 32 in flight, $(ratio_to_raw plain 1) at 1 in flight"
+	echo "secure/raw requests/s: $(ratio_to_raw secure 32) at 32 in flight, $r1 at 1 in flight"
+	echo "secure/raw at 32 in flight, main run then $ROUNDS interleaved rounds of ${ROUND_SECS} s: $round_ratios"
+	echo "secure Ping vs raw echo at 32 in flight (median of those): $r32 (target >= $TARGET: $verdict)"
+
+	# The echo server is done; the tickets part does not use it.
+	stop_process "$echo_pid"
+	echo_pid=
+fi
+
+# ---- tickets -------------------------------------------------------------------
+
+if [ "$TICKETS" != 0 ]; then
+	tickets_run
+fi
 
 if [ "$failures" -gt 0 ]; then
 	echo "bench: $failures of $n_runs runs had failed calls (see the errors columns); the figures are not valid" >&2
