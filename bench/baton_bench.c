@@ -74,6 +74,18 @@ int bench_usage_error(const char *fmt, ...)
 	return BENCH_EXIT_USAGE;
 }
 
+void bench_error_note(uint64_t *errors, char *first, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	(*errors)++;
+	if (first[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(first, len, fmt, ap);
+	va_end(ap);
+}
+
 bool bench_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -336,19 +348,8 @@ typedef struct load_thread {
 	pthread_t     thread;
 } load_thread;
 
-static void note_error(load_thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note_error(load_thread *t, const char *fmt, ...)
-{
-	va_list ap;
-
-	t->errors++;
-	if (t->first_error[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(t->first_error, sizeof(t->first_error), fmt, ap);
-	va_end(ap);
-}
+/* One more failure of t; the first one's text is kept. */
+#define note_error(t, ...) bench_error_note(&(t)->errors, (t)->first_error, sizeof((t)->first_error), __VA_ARGS__)
 
 bool bench_samples_add(bench_samples *s, uint64_t ns)
 {

@@ -24,6 +24,11 @@
 int bench_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Whole number / seconds in [min, max]; false (out untouched) otherwise. */
+/* A load thread's failures: counts one more in *errors and keeps the first
+ * one's text in first[0..len) (later ones are only counted). */
+void bench_error_note(uint64_t *errors, char *first, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 bool bench_parse_long(const char *s, long min, long max, long *out);
 bool bench_parse_seconds(const char *s, double min, double max, double *out);
 

@@ -374,19 +374,8 @@ typedef struct agent_thread {
 	pthread_t     thread;
 } agent_thread;
 
-static void note_error(agent_thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note_error(agent_thread *t, const char *fmt, ...)
-{
-	va_list ap;
-
-	t->errors++;
-	if (t->first_error[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(t->first_error, sizeof(t->first_error), fmt, ap);
-	va_end(ap);
-}
+/* One more failure of t; the first one's text is kept. */
+#define note_error(t, ...) bench_error_note(&(t)->errors, (t)->first_error, sizeof((t)->first_error), __VA_ARGS__)
 
 static bool ping_call(agent_thread *t)
 {

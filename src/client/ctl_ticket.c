@@ -1,5 +1,6 @@
 /* ctl_ticket.c - batonctl ticket: intake, the queue, one owner at a time, the whole story, policies. */
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,77 +368,76 @@ static int ticket_pass(const ctl_globals *g, int argc, char **argv)
 	return call_and_print(g, &v, &req.base);
 }
 
-/* reply, note, pending and reopen: "ID --FLAG TEXT", the text required. */
-static int parse_id_text(const char *verb, int argc, char **argv, const char *flag, const char **id,
-    const char **text)
+/*
+ * reply, note, pending and reopen: "ID --FIELD TEXT", the text required.
+ * Each request is { string ticket; string FIELD; }, filled through its
+ * descriptor, so the four verbs are one function and a table row each.
+ */
+typedef struct ticket_text_verb {
+	ticket_verb                       v;
+	const ProtobufCMessageDescriptor *req_desc;
+	const char                       *field; /* "body" or "reason": the flag and the request field */
+} ticket_text_verb;
+
+static const ticket_text_verb text_verbs[] = {
+	{ { "ticket reply", "/baton.v1.Tickets/ReplyTicket", &baton__v1__reply_ticket_reply__descriptor },
+	    &baton__v1__reply_ticket_request__descriptor, "body" },
+	{ { "ticket note", "/baton.v1.Tickets/NoteTicket", &baton__v1__note_ticket_reply__descriptor },
+	    &baton__v1__note_ticket_request__descriptor, "body" },
+	{ { "ticket pending", "/baton.v1.Tickets/PendTicket", &baton__v1__pend_ticket_reply__descriptor },
+	    &baton__v1__pend_ticket_request__descriptor, "reason" },
+	{ { "ticket reopen", "/baton.v1.Tickets/ReopenTicket", &baton__v1__reopen_ticket_reply__descriptor },
+	    &baton__v1__reopen_ticket_request__descriptor, "reason" },
+};
+
+static void set_string(ProtobufCMessage *m, const char *field, const char *value)
 {
-	const ctl_flag flags[] = { { flag, text, NULL } };
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, field);
+
+	assert(f != NULL && f->type == PROTOBUF_C_TYPE_STRING && f->label != PROTOBUF_C_LABEL_REPEATED);
+	*(const char **)(void *)((char *)m + f->offset) = value;
+}
+
+static int ticket_id_text(const ctl_globals *g, int argc, char **argv, const ticket_text_verb *tv)
+{
+	union {
+		ProtobufCMessage base;
+		max_align_t      align;
+		char             bytes[128];
+	} req;
+	const char *id, *text = NULL;
+	const ctl_flag flag = { tv->field, &text, NULL };
 	int rc;
 
-	*text = NULL;
-	if ((rc = ctl_flags_parse(verb, argc, argv, flags, N_ITEMS(flags), usage_ticket, "ID", id)) != 0)
+	assert(tv->req_desc->sizeof_message <= sizeof(req));
+	if ((rc = ctl_flags_parse(tv->v.verb, argc, argv, &flag, 1, usage_ticket, "ID", &id)) != 0)
+		return rc < 0 ? 0 : rc;
+	if ((rc = need(tv->v.verb, tv->field, text)) != 0)
 		return rc;
-	return need(verb, flag, *text);
+	protobuf_c_message_init(tv->req_desc, &req);
+	set_string(&req.base, "ticket", id);
+	set_string(&req.base, tv->field, text);
+	return call_and_print(g, &tv->v, &req.base);
 }
 
 static int ticket_reply(const ctl_globals *g, int argc, char **argv)
 {
-	static const ticket_verb v = { "ticket reply", "/baton.v1.Tickets/ReplyTicket",
-		&baton__v1__reply_ticket_reply__descriptor };
-	Baton__V1__ReplyTicketRequest req = BATON__V1__REPLY_TICKET_REQUEST__INIT;
-	const char *id, *body;
-	int rc;
-
-	if ((rc = parse_id_text(v.verb, argc, argv, "body", &id, &body)) != 0)
-		return rc < 0 ? 0 : rc;
-	req.ticket = (char *)id;
-	req.body = (char *)body;
-	return call_and_print(g, &v, &req.base);
+	return ticket_id_text(g, argc, argv, &text_verbs[0]);
 }
 
 static int ticket_note(const ctl_globals *g, int argc, char **argv)
 {
-	static const ticket_verb v = { "ticket note", "/baton.v1.Tickets/NoteTicket",
-		&baton__v1__note_ticket_reply__descriptor };
-	Baton__V1__NoteTicketRequest req = BATON__V1__NOTE_TICKET_REQUEST__INIT;
-	const char *id, *body;
-	int rc;
-
-	if ((rc = parse_id_text(v.verb, argc, argv, "body", &id, &body)) != 0)
-		return rc < 0 ? 0 : rc;
-	req.ticket = (char *)id;
-	req.body = (char *)body;
-	return call_and_print(g, &v, &req.base);
+	return ticket_id_text(g, argc, argv, &text_verbs[1]);
 }
 
 static int ticket_pending(const ctl_globals *g, int argc, char **argv)
 {
-	static const ticket_verb v = { "ticket pending", "/baton.v1.Tickets/PendTicket",
-		&baton__v1__pend_ticket_reply__descriptor };
-	Baton__V1__PendTicketRequest req = BATON__V1__PEND_TICKET_REQUEST__INIT;
-	const char *id, *reason;
-	int rc;
-
-	if ((rc = parse_id_text(v.verb, argc, argv, "reason", &id, &reason)) != 0)
-		return rc < 0 ? 0 : rc;
-	req.ticket = (char *)id;
-	req.reason = (char *)reason;
-	return call_and_print(g, &v, &req.base);
+	return ticket_id_text(g, argc, argv, &text_verbs[2]);
 }
 
 static int ticket_reopen(const ctl_globals *g, int argc, char **argv)
 {
-	static const ticket_verb v = { "ticket reopen", "/baton.v1.Tickets/ReopenTicket",
-		&baton__v1__reopen_ticket_reply__descriptor };
-	Baton__V1__ReopenTicketRequest req = BATON__V1__REOPEN_TICKET_REQUEST__INIT;
-	const char *id, *reason;
-	int rc;
-
-	if ((rc = parse_id_text(v.verb, argc, argv, "reason", &id, &reason)) != 0)
-		return rc < 0 ? 0 : rc;
-	req.ticket = (char *)id;
-	req.reason = (char *)reason;
-	return call_and_print(g, &v, &req.base);
+	return ticket_id_text(g, argc, argv, &text_verbs[3]);
 }
 
 static int ticket_resolve(const ctl_globals *g, int argc, char **argv)
