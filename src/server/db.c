@@ -3,13 +3,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "server/db.h"
 #include "server/log.h"
 
+typedef struct db_prepared {
+	uint64_t hash; /* of sql, to skip most strcmp()s */
+	char    *sql;
+} db_prepared;
+
 struct db_conn {
-	PGconn *pg;
-	char   *conninfo;
+	PGconn     *pg;
+	char       *conninfo;
+	db_prepared prepared[DB_PREPARED_MAX]; /* statement "baton_<i>" is prepared[i] */
+	int         n_prepared;
 };
+
+/* The statements prepared on the last connection died with it. */
+static void prepared_forget(db_conn *c)
+{
+	for (int i = 0; i < c->n_prepared; i++)
+		free(c->prepared[i].sql);
+	c->n_prepared = 0;
+}
 
 db_conn *db_conn_new(const char *conninfo)
 {
@@ -30,6 +47,7 @@ void db_conn_free(db_conn *c)
 		return;
 	if (c->pg != NULL)
 		PQfinish(c->pg);
+	prepared_forget(c);
 	/* The conninfo may hold a password. */
 	explicit_bzero(c->conninfo, strlen(c->conninfo));
 	free(c->conninfo);
@@ -64,6 +82,7 @@ baton_status db_connect(db_conn *c, status_msg *m)
 		return BATON_OK;
 	if (c->pg != NULL)
 		PQfinish(c->pg);
+	prepared_forget(c);
 	c->pg = PQconnectdbParams(keys, vals, 1);
 	if (c->pg == NULL)
 		return status_set(m, BATON_UNAVAILABLE, "database: out of memory while connecting");
@@ -134,17 +153,11 @@ baton_status db_result_status(db_conn *c, const PGresult *res, status_msg *m)
 	return status_set(m, s, "%s (SQLSTATE %s)", primary ? primary : "database error", state);
 }
 
-baton_status db_exec(db_conn *c, PGresult **out, const char *sql, int nparams,
-    const char *const *params, status_msg *m)
+/* Hands a finished statement's result to the caller, or its status. */
+static baton_status exec_result(db_conn *c, PGresult *res, PGresult **out, status_msg *m)
 {
-	PGresult *res;
 	baton_status s;
 
-	if (out != NULL)
-		*out = NULL;
-	if (c->pg == NULL)
-		return status_set(m, BATON_UNAVAILABLE, "database unavailable: not connected");
-	res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
 	switch (res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
@@ -158,6 +171,67 @@ baton_status db_exec(db_conn *c, PGresult **out, const char *sql, int nparams,
 		PQclear(res);
 		return s;
 	}
+}
+
+baton_status db_exec(db_conn *c, PGresult **out, const char *sql, int nparams,
+    const char *const *params, status_msg *m)
+{
+	if (out != NULL)
+		*out = NULL;
+	if (c->pg == NULL)
+		return status_set(m, BATON_UNAVAILABLE, "database unavailable: not connected");
+	return exec_result(c, PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0), out, m);
+}
+
+/* The index of sql among c's prepared statements, preparing it if there
+ * is room: -1 when there is none (run it unprepared), -2 with the status
+ * in *s when preparing failed. */
+static int prepared_find(db_conn *c, const char *sql, int nparams, baton_status *s, status_msg *m)
+{
+	static const unsigned char key[crypto_shorthash_KEYBYTES]; /* a table key, not a secret */
+	unsigned char h[crypto_shorthash_BYTES];
+	char name[24];
+	uint64_t hash;
+	int i;
+
+	if (crypto_shorthash(h, (const unsigned char *)sql, strlen(sql), key) != 0)
+		return -1;
+	memcpy(&hash, h, sizeof(hash));
+	for (i = 0; i < c->n_prepared; i++)
+		if (c->prepared[i].hash == hash && strcmp(c->prepared[i].sql, sql) == 0)
+			return i;
+	if (c->n_prepared == DB_PREPARED_MAX)
+		return -1;
+	char *copy = strdup(sql);
+	if (copy == NULL)
+		return -1;
+	snprintf(name, sizeof(name), "baton_%d", i);
+	if ((*s = exec_result(c, PQprepare(c->pg, name, sql, nparams, NULL), NULL, m)) != BATON_OK) {
+		free(copy);
+		return -2;
+	}
+	c->prepared[i] = (db_prepared){ .hash = hash, .sql = copy };
+	c->n_prepared++;
+	return i;
+}
+
+baton_status db_exec_prepared(db_conn *c, PGresult **out, const char *sql, int nparams,
+    const char *const *params, status_msg *m)
+{
+	baton_status s = BATON_OK;
+	char name[24];
+	int i;
+
+	if (out != NULL)
+		*out = NULL;
+	if (c->pg == NULL)
+		return status_set(m, BATON_UNAVAILABLE, "database unavailable: not connected");
+	if ((i = prepared_find(c, sql, nparams, &s, m)) == -2)
+		return s;
+	if (i == -1)
+		return db_exec(c, out, sql, nparams, params, m);
+	snprintf(name, sizeof(name), "baton_%d", i);
+	return exec_result(c, PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0), out, m);
 }
 
 /* Runs a command that returns no rows. */

@@ -68,6 +68,19 @@ void db_tx_rollback(db_conn *c);
 baton_status db_exec(db_conn *c, PGresult **out, const char *sql, int nparams,
     const char *const *params, status_msg *m) __attribute__((warn_unused_result));
 
+/*
+ * db_exec() for a statement run again and again: it is prepared on this
+ * connection the first time (named, kept until the connection is lost)
+ * so later runs skip parsing and, once PostgreSQL settles on a generic
+ * plan, planning. For statement texts from a fixed set only (no values
+ * spliced in); the number kept is bounded, and past it statements run
+ * as db_exec() runs them.
+ */
+#define DB_PREPARED_MAX 96 /* statements kept prepared per connection */
+
+baton_status db_exec_prepared(db_conn *c, PGresult **out, const char *sql, int nparams,
+    const char *const *params, status_msg *m) __attribute__((warn_unused_result));
+
 /* The one mapping from a SQLSTATE (five characters) to a status. */
 baton_status db_status_from_sqlstate(const char *sqlstate);
 

@@ -27,7 +27,7 @@ baton_status event_append_for(rpc_call *call, const char *org_id, const char *al
 			if (params[i] == NULL)
 				return status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	return db_exec(call->db, NULL,
+	return db_exec_prepared(call->db, NULL,
 	    "INSERT INTO event (org_id, kind, subject_id, body, actor_id, actor_key_id, method,"
 	    "                   request_id, request_payload, session_binding, signature, also_org_id)"
 	    " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, decode($8, 'hex'), decode($9, 'hex'),"

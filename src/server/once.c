@@ -43,7 +43,7 @@ baton_status once_claim(rpc_call *call, bool *done, ProtobufCBinaryData *reply)
 	 * new snapshot, so it sees the record a concurrent resend committed
 	 * while the INSERT waited for it. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		s = db_exec(call->db, &res,
+		s = db_exec_prepared(call->db, &res,
 		    "INSERT INTO request_record (principal_id, request_id, method, payload_hash, org_id)"
 		    " VALUES ($1, decode($2, 'hex'), $3, decode($4, 'hex'), $5)"
 		    " ON CONFLICT DO NOTHING RETURNING true",
@@ -54,7 +54,7 @@ baton_status once_claim(rpc_call *call, bool *done, ProtobufCBinaryData *reply)
 		PQclear(res);
 		if (claimed)
 			return BATON_OK;
-		s = db_exec(call->db, &res,
+		s = db_exec_prepared(call->db, &res,
 		    "SELECT method, encode(payload_hash, 'hex'), encode(reply, 'hex') FROM request_record"
 		    " WHERE principal_id = $1 AND request_id = decode($2, 'hex')",
 		    2, params, &call->status);
@@ -94,7 +94,7 @@ baton_status once_record(rpc_call *call, const ProtobufCBinaryData *reply)
 
 	if (rid == NULL || rep == NULL)
 		return status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
-	return db_exec(call->db, NULL,
+	return db_exec_prepared(call->db, NULL,
 	    "UPDATE request_record SET reply = decode($3, 'hex')"
 	    " WHERE principal_id = $1 AND request_id = decode($2, 'hex')",
 	    3, params, &call->status);

@@ -92,7 +92,7 @@ baton_status shifts_person_find(rpc_call *call, const char *handle_or_id, shifts
 	baton_status s;
 
 	memset(out, 0, sizeof(*out));
-	s = db_exec(call->db, &res,
+	s = db_exec_prepared(call->db, &res,
 	    validate_uuid_shaped(who)
 	        ? "SELECT p.id, p.handle, p.org_id, o.name, o.kind, p.role, p.disabled_at IS NOT NULL"
 	          " FROM principal p JOIN org o ON o.id = p.org_id WHERE p.id = $1::uuid"
@@ -124,7 +124,7 @@ baton_status shifts_slot_get(rpc_call *call, const char *slot_id, bool lock, Bat
 
 	if (!validate_uuid_shaped(slot_id))
 		return status_set(&call->status, BATON_INVALID_ARGUMENT, "'%.80s' is not a slot id", slot_id);
-	s = db_exec(call->db, &res,
+	s = db_exec_prepared(call->db, &res,
 	    lock ? "SELECT " SHIFTS_SLOT_COLS " FROM slot s WHERE s.id = $1::uuid FOR UPDATE OF s"
 	         : "SELECT " SHIFTS_SLOT_COLS " FROM slot s WHERE s.id = $1::uuid",
 	    1, params, &call->status);
@@ -147,7 +147,7 @@ static baton_status claim_query(rpc_call *call, const char *where, int n, const 
 	baton_status s;
 
 	snprintf(sql, sizeof(sql), "SELECT " SHIFTS_CLAIM_COLS " FROM " SHIFTS_CLAIM_FROM " WHERE %s", where);
-	if ((s = db_exec(call->db, &res, sql, n, params, &call->status)) != BATON_OK)
+	if ((s = db_exec_prepared(call->db, &res, sql, n, params, &call->status)) != BATON_OK)
 		return s;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -195,12 +195,12 @@ bool shifts_acts_for(const rpc_call *call, const shifts_person *p)
 
 baton_status shifts_scope_all(rpc_call *call)
 {
-	return db_exec(call->db, NULL, "SELECT set_config('baton.scope', 'all', true)", 0, NULL, &call->status);
+	return db_exec_prepared(call->db, NULL, "SELECT set_config('baton.scope', 'all', true)", 0, NULL, &call->status);
 }
 
 baton_status shifts_scope_caller(rpc_call *call)
 {
-	return db_exec(call->db, NULL,
+	return db_exec_prepared(call->db, NULL,
 	    call->caller.in_house ? "SELECT set_config('baton.scope', 'all', true)"
 	                          : "SELECT set_config('baton.scope', 'org', true)",
 	    0, NULL, &call->status);

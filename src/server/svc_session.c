@@ -20,7 +20,7 @@ static baton_status find_principal(rpc_call *call, const uint8_t key[CHAN_KEY_BY
 
 	if (hex == NULL)
 		return status_set(&call->status, BATON_RESOURCE_EXHAUSTED, "out of memory");
-	s = db_exec(call->db, &res,
+	s = db_exec_prepared(call->db, &res,
 	    "SELECT k.id, k.revoked_at IS NOT NULL, p.id, p.disabled_at IS NOT NULL, p.handle, p.role,"
 	    "       p.org_id, o.kind = 'in_house'"
 	    "  FROM principal_key k JOIN principal p ON p.id = k.principal_id JOIN org o ON o.id = p.org_id"
@@ -68,7 +68,7 @@ static baton_status record_ephemeral(rpc_call *call, const uint8_t eph[CHAN_KEY_
 	 * the clock check closes anyway: no need to wait for the disk. */
 	if ((s = db_exec(call->db, NULL, "SET LOCAL synchronous_commit = off", 0, NULL, &call->status)) != BATON_OK)
 		return s;
-	s = db_exec(call->db, &res,
+	s = db_exec_prepared(call->db, &res,
 	    "INSERT INTO handshake_seen (client_ephemeral) VALUES (decode($1, 'hex'))"
 	    " ON CONFLICT DO NOTHING RETURNING true",
 	    1, params, &call->status);

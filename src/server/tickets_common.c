@@ -74,10 +74,10 @@ baton_status tickets_get(rpc_call *call, const char *ticket_id, bool lock, ticke
 		return status_set(&call->status, BATON_INVALID_ARGUMENT, "'%.80s' is not a ticket id", ticket_id);
 	/* Lock first, then read with the joins: FOR UPDATE OF t on the joined
 	 * query would also do, but this keeps the locked row set to one. */
-	if (lock && (s = db_exec(call->db, NULL, "SELECT 1 FROM ticket WHERE id = $1::uuid FOR UPDATE", 1, params,
+	if (lock && (s = db_exec_prepared(call->db, NULL, "SELECT 1 FROM ticket WHERE id = $1::uuid FOR UPDATE", 1, params,
 	                 &call->status)) != BATON_OK)
 		return s;
-	s = db_exec(call->db, &res, "SELECT " TICKETS_COLS " FROM " TICKETS_FROM " WHERE t.id = $1::uuid", 1, params,
+	s = db_exec_prepared(call->db, &res, "SELECT " TICKETS_COLS " FROM " TICKETS_FROM " WHERE t.id = $1::uuid", 1, params,
 	    &call->status);
 	if (s != BATON_OK)
 		return s;
@@ -162,7 +162,7 @@ baton_status tickets_message_add(rpc_call *call, const char *ticket_id, const ch
 	PGresult *res;
 	baton_status s;
 
-	if ((s = db_exec(call->db, &res,
+	if ((s = db_exec_prepared(call->db, &res,
 	         "INSERT INTO ticket_message (ticket_id, kind, body, author_id, author_handle)"
 	         " VALUES ($1::uuid, $2, $3, $4::uuid, $5) RETURNING id",
 	         5, params, &call->status)) != BATON_OK)
@@ -183,7 +183,7 @@ baton_status tickets_update(rpc_call *call, const tickets_ticket *t, const char 
 	memset(after, 0, sizeof(*after));
 	if (widen && (s = shifts_scope_all(call)) != BATON_OK)
 		return s;
-	if ((s = db_exec(call->db, &res, sql, nparams, params, &call->status)) == BATON_OK) {
+	if ((s = db_exec_prepared(call->db, &res, sql, nparams, params, &call->status)) == BATON_OK) {
 		bool one = strcmp(PQcmdTuples(res), "1") == 0;
 		PQclear(res);
 		/* Callers hold the row lock, so this is a backstop. */
@@ -226,7 +226,7 @@ baton_status tickets_fitting_shift(rpc_call *call, const char *principal_id, con
 	 * ticket this claim let someone own; one that came first is seen by
 	 * the re-check of the WHERE under the lock. */
 	memset(out, 0, sizeof(*out));
-	if ((s = db_exec(call->db, &res,
+	if ((s = db_exec_prepared(call->db, &res,
 	         "SELECT f.claim_id, c.slot_id, " SQL_MS("f.ends_at") ","
 	         "       to_char(f.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 	         "  FROM baton_fitting_claim($1::uuid, $2) f JOIN claim c ON c.id = f.claim_id"
@@ -252,7 +252,7 @@ baton_status tickets_org_find(rpc_call *call, const char *name_or_id, char id[40
 
 	if (name_or_id == NULL || name_or_id[0] == '\0')
 		return status_set(&call->status, BATON_INVALID_ARGUMENT, "name the organization");
-	if ((s = db_exec(call->db, &res,
+	if ((s = db_exec_prepared(call->db, &res,
 	         validate_uuid_shaped(name_or_id) ? "SELECT id, name FROM org WHERE id = $1::uuid"
 	                                          : "SELECT id, name FROM org WHERE name = $1",
 	         1, params, &call->status)) != BATON_OK)
@@ -307,7 +307,7 @@ baton_status tickets_route(rpc_call *call, const char *language, char org_id[40]
 
 	if (!call->caller.in_house && call->sealed && (s = shifts_scope_all(call)) != BATON_OK)
 		return s;
-	s = db_exec(call->db, &res, "SELECT org_id, org_name, rule FROM baton_route($1, now())", 1, params,
+	s = db_exec_prepared(call->db, &res, "SELECT org_id, org_name, rule FROM baton_route($1, now())", 1, params,
 	    &call->status);
 	if (!call->caller.in_house && call->sealed) {
 		baton_status back = shifts_scope_caller(call);

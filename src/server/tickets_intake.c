@@ -105,7 +105,7 @@ static baton_status find_by_ref(rpc_call *call, const char *source, const char *
 	PGresult *res;
 	baton_status s;
 
-	if ((s = db_exec(call->db, &res, "SELECT id FROM ticket WHERE source = $1 AND external_ref = $2", 2, params,
+	if ((s = db_exec_prepared(call->db, &res, "SELECT id FROM ticket WHERE source = $1 AND external_ref = $2", 2, params,
 	         &call->status)) != BATON_OK)
 		return s;
 	if (PQntuples(res) != 1) {
@@ -138,7 +138,7 @@ baton_status tickets_create(rpc_call *call, const ProtobufCMessage *request, Pro
 		req->channel, req->language, severity, org_id, rule, call->sealed ? call->caller.principal_id : NULL };
 	/* Of concurrent duplicates the first inserts; the others wait for it
 	 * and, once it committed, find no row to insert and return its ticket. */
-	if ((s = db_exec(call->db, &res,
+	if ((s = db_exec_prepared(call->db, &res,
 	         "INSERT INTO ticket (source, external_ref, subject, customer_id, customer_tier, channel, language,"
 	         "                    severity, org_id, routed_rule, created_by)"
 	         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int, $9::uuid, $10, $11::uuid)"

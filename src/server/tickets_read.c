@@ -154,7 +154,7 @@ baton_status tickets_list(rpc_call *call, const ProtobufCMessage *request, Proto
 	    " ORDER BY t.rank DESC, t.id");
 	if (b.truncated)
 		return status_set(&call->status, BATON_INTERNAL, "the listing's query does not fit");
-	if ((s = db_exec(call->db, &res, sql, n, params, &call->status)) != BATON_OK)
+	if ((s = db_exec_prepared(call->db, &res, sql, n, params, &call->status)) != BATON_OK)
 		return s;
 	rows = PQntuples(res);
 	bool more = rows > q.page_size;
@@ -185,7 +185,7 @@ static baton_status show_messages(rpc_call *call, const char *id, Baton__V1__Sho
 	baton_status s;
 	int rows;
 
-	if ((s = db_exec(call->db, &res,
+	if ((s = db_exec_prepared(call->db, &res,
 	         "SELECT m.id, m.kind, m.body, m.author_handle, " SQL_MS("m.at")
 	         "  FROM ticket_message m WHERE m.ticket_id = $1::uuid ORDER BY m.id",
 	         1, params, &call->status)) != BATON_OK)
@@ -226,7 +226,7 @@ static baton_status show_events(rpc_call *call, const char *id, Baton__V1__ShowT
 
 	/* Row-level security leaves out what the caller may not see: the
 	 * events of the time the ticket was in another partner's queue. */
-	if ((s = db_exec(call->db, &res,
+	if ((s = db_exec_prepared(call->db, &res,
 	         "SELECT " EVENTS_COLS " FROM " EVENTS_FROM " WHERE e.subject_id = $1 ORDER BY e.xid, e.id", 1, params,
 	         &call->status)) != BATON_OK)
 		return s;
@@ -299,7 +299,7 @@ baton_status tickets_policy_set(rpc_call *call, const ProtobufCMessage *request,
 	snprintf(secs, sizeof(secs), "%lld", (long long)req->ownership_timeout_s);
 	const char *params[3] = { is_default ? NULL : org_id, secs, call->caller.principal_id };
 	/* The row before (if any) and after, for the event. */
-	if ((s = db_exec(call->db, &res,
+	if ((s = db_exec_prepared(call->db, &res,
 	         "WITH before AS (SELECT extract(epoch FROM ownership_timeout)::bigint AS s FROM ticket_policy"
 	         "                 WHERE org_id IS NOT DISTINCT FROM $1::uuid),"
 	         " up AS (INSERT INTO ticket_policy (org_id, ownership_timeout, updated_by)"
@@ -336,7 +336,7 @@ baton_status tickets_policy_list(rpc_call *call, const ProtobufCMessage *request
 
 	(void)request;
 	/* Row-level security: partners read the default and their own. */
-	if ((s = db_exec(call->db, &res,
+	if ((s = db_exec_prepared(call->db, &res,
 	         "SELECT " POLICY_COLS " FROM " POLICY_FROM " ORDER BY tp.org_id IS NOT NULL, po.name", 0, NULL,
 	         &call->status)) != BATON_OK)
 		return s;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -102,6 +103,70 @@ static void begin_reconnects_after_a_restart(void **state)
 	assert_string_equal(n, "1");
 }
 
+/* How many statements the server holds prepared for conn's session. */
+static int prepared_count(void)
+{
+	PGresult *res;
+	status_msg m;
+	int n = -1;
+
+	if (db_exec(conn, &res, "SELECT count(*) FROM pg_prepared_statements", 0, NULL, &m) == BATON_OK) {
+		n = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	return n;
+}
+
+/*
+ * A statement is prepared once per connection and survives a rolled-back
+ * transaction; its errors map as db_exec's do; past the bound statements
+ * still run (unprepared); a restart forgets them and they are prepared
+ * again on the new connection.
+ */
+static void prepared_statements_are_kept_per_connection(void **state)
+{
+	const char *one[] = { "1" };
+	const char *sql = "SELECT taken FROM seats WHERE id = $1::int";
+	PGresult *res;
+	status_msg m;
+	char text[64];
+	(void)state;
+
+	assert_int_equal(db_ping(conn, &m), BATON_OK);
+	int base = prepared_count();
+	assert_true(base >= 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(db_tx_begin(conn, 5000, &m), BATON_OK);
+		assert_int_equal(db_exec_prepared(conn, &res, sql, 1, one, &m), BATON_OK);
+		assert_int_equal(PQntuples(res), 1);
+		PQclear(res);
+		db_tx_rollback(conn);
+	}
+	assert_int_equal(prepared_count(), base + 1);
+	/* A bad parameter, then a statement that does not prepare. */
+	assert_int_equal(db_exec_prepared(conn, NULL, sql, 1, (const char *[]){ "seven" }, &m), BATON_INVALID_ARGUMENT);
+	assert_int_equal(db_exec_prepared(conn, NULL, "SELECT * FROM no_such_table", 0, NULL, &m), BATON_INTERNAL);
+	assert_int_equal(prepared_count(), base + 1);
+	/* Past the bound. */
+	for (int i = 0; i < DB_PREPARED_MAX + 4; i++) {
+		snprintf(text, sizeof(text), "SELECT %d + $1::int", i);
+		assert_int_equal(db_exec_prepared(conn, &res, text, 1, one, &m), BATON_OK);
+		assert_int_equal(atoi(PQgetvalue(res, 0, 0)), i + 1);
+		PQclear(res);
+	}
+	assert_int_equal(prepared_count(), DB_PREPARED_MAX);
+	assert_int_equal(db_exec_prepared(conn, NULL, sql, 1, one, &m), BATON_OK);
+	/* A restart. */
+	assert_int_equal(harness_pg_stop(&pg), 0);
+	assert_int_equal(harness_pg_restart(&pg), 0);
+	assert_int_equal(db_tx_begin(conn, 5000, &m), BATON_OK);
+	assert_int_equal(db_exec_prepared(conn, &res, sql, 1, one, &m), BATON_OK);
+	assert_int_equal(PQntuples(res), 1);
+	PQclear(res);
+	assert_int_equal(db_tx_commit(conn, &m), BATON_OK);
+	assert_int_equal(prepared_count(), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +174,7 @@ int main(void)
 		cmocka_unit_test(constraint_errors_map_with_their_sqlstate),
 		cmocka_unit_test(commit_of_a_failed_transaction_is_aborted),
 		cmocka_unit_test(begin_reconnects_after_a_restart),
+		cmocka_unit_test(prepared_statements_are_kept_per_connection),
 	};
 	return cmocka_run_group_tests_name("integration: database layer", tests, setup, teardown);
 }
