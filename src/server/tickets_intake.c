@@ -213,7 +213,7 @@ baton_status tickets_customer_reply(rpc_call *call, const ProtobufCMessage *requ
 		const char *params[1] = { t.msg->id };
 		if ((s = tickets_update(call, &t, NULL,
 		         "UPDATE ticket SET status = 'assigned', pending_reason = NULL, owner_active_at = now(),"
-		         "       return_at = now() + baton_ownership_timeout(org_id)"
+		         "       return_at = now() + baton_ownership_timeout(org_id, created_at)"
 		         " WHERE id = $1::uuid AND status = 'pending'",
 		         1, params, &after)) != BATON_OK)
 			return s;

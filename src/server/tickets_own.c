@@ -69,7 +69,7 @@ baton_status tickets_take(rpc_call *call, const ProtobufCMessage *request, Proto
 	const char *params[4] = { t.msg->id, me->principal_id, me->org_id, shift.found ? shift.claim_id : NULL };
 	if ((s = tickets_update(call, &t, me->org_id,
 	         "UPDATE ticket SET status = 'assigned', owner_id = $2::uuid, org_id = $3::uuid, " OWNER_SHIFT ","
-	         "       owner_since = now(), owner_active_at = now(), return_at = now() + baton_ownership_timeout($3::uuid)"
+	         "       owner_since = now(), owner_active_at = now(), return_at = now() + baton_ownership_timeout($3::uuid, created_at)"
 	         " WHERE id = $1::uuid AND status = 'queued'",
 	         4, params, &after)) != BATON_OK)
 		return s;
@@ -155,7 +155,7 @@ static baton_status pass_apply(rpc_call *call, const tickets_ticket *t, const pa
 		const char *params[4] = { t->msg->id, to->p.id, to->org_id, to->shift.found ? to->shift.claim_id : NULL };
 		return tickets_update(call, t, to->org_id,
 		    "UPDATE ticket SET status = 'assigned', owner_id = $2::uuid, org_id = $3::uuid, " OWNER_SHIFT ","
-		    "       owner_since = now(), owner_active_at = now(), return_at = now() + baton_ownership_timeout($3::uuid),"
+		    "       owner_since = now(), owner_active_at = now(), return_at = now() + baton_ownership_timeout($3::uuid, created_at),"
 		    "       pending_reason = NULL"
 		    " WHERE id = $1::uuid AND status <> 'resolved'",
 		    4, params, after);

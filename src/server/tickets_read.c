@@ -11,7 +11,7 @@
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX     500
-#define TIMEOUT_MAX  604800 /* 7 days, as ticket_policy's CHECK says */
+#define TIMEOUT_MAX  604800 /* 7 days, as sla_contract's CHECK says */
 
 /* ---- ListTickets ----------------------------------------------------------- */
 
@@ -257,11 +257,11 @@ baton_status tickets_show(rpc_call *call, const ProtobufCMessage *request, Proto
 
 /* ---- SetTicketPolicy and ListTicketPolicies --------------------------------------- */
 
-/* Columns of a policy aliased tp, FROM POLICY_FROM. */
-#define POLICY_FROM "ticket_policy tp LEFT JOIN org po ON po.id = tp.org_id LEFT JOIN principal pb ON pb.id = tp.updated_by"
+/* The ownership timeout of a contract version aliased tp, FROM POLICY_FROM. */
+#define POLICY_FROM "sla_contract tp LEFT JOIN org po ON po.id = tp.org_id LEFT JOIN principal pb ON pb.id = tp.created_by"
 #define POLICY_COLS \
 	"coalesce(po.name, ''), extract(epoch FROM tp.ownership_timeout)::bigint, coalesce(pb.handle, '')," \
-	" " SQL_MS("tp.updated_at")
+	" " SQL_MS("tp.created_at")
 
 static baton_status policy_from_row(rpc_call *call, const PGresult *res, int row, Baton__V1__TicketPolicy **out)
 {
@@ -298,23 +298,27 @@ baton_status tickets_policy_set(rpc_call *call, const ProtobufCMessage *request,
 		return s;
 	snprintf(secs, sizeof(secs), "%lld", (long long)req->ownership_timeout_s);
 	const char *params[3] = { is_default ? NULL : org_id, secs, call->caller.principal_id };
-	/* The row before (if any) and after, for the event. */
+	/* A new version of the organization's SLA contract, which holds the
+	 * timeout (docs/sla.md); the timeout before it, for the event. */
 	if ((s = db_exec_prepared(call->db, &res,
-	         "WITH before AS (SELECT extract(epoch FROM ownership_timeout)::bigint AS s FROM ticket_policy"
-	         "                 WHERE org_id IS NOT DISTINCT FROM $1::uuid),"
-	         " up AS (INSERT INTO ticket_policy (org_id, ownership_timeout, updated_by)"
-	         "        VALUES ($1::uuid, make_interval(secs => $2::bigint), $3::uuid)"
-	         "        ON CONFLICT ON CONSTRAINT ticket_policy_one DO UPDATE"
-	         "        SET ownership_timeout = EXCLUDED.ownership_timeout, updated_by = EXCLUDED.updated_by,"
-	         "            updated_at = now()"
-	         "        RETURNING *)"
-	         " SELECT " POLICY_COLS ","
-	         "        jsonb_build_object('org', po.name, 'before', jsonb_build_object('ownership_timeout_s',"
-	         "                           (SELECT s FROM before)),"
-	         "                           'after', jsonb_build_object('ownership_timeout_s',"
-	         "                           extract(epoch FROM tp.ownership_timeout)::bigint))::text"
-	         "   FROM up tp LEFT JOIN org po ON po.id = tp.org_id LEFT JOIN principal pb ON pb.id = tp.updated_by",
+	         "SELECT coalesce((SELECT extract(epoch FROM ownership_timeout)::bigint FROM sla_contract"
+	         "                  WHERE id = baton_sla_contract($1::uuid, now()))::text, 'null'),"
+	         "       baton_sla_contract_copy($1::uuid, $3::uuid, make_interval(secs => $2::bigint))",
 	         3, params, &call->status)) != BATON_OK)
+		return s;
+	const char *row[2] = { tickets_printf(call, "%s", PQgetvalue(res, 0, 1)),
+		tickets_printf(call, "%s", PQgetvalue(res, 0, 0)) };
+	PQclear(res);
+	if (row[0] == NULL || row[1] == NULL)
+		return shifts_oom(call);
+	if ((s = db_exec_prepared(call->db, &res,
+	         "SELECT " POLICY_COLS ","
+	         "       jsonb_build_object('org', po.name, 'version', tp.version,"
+	         "                          'before', jsonb_build_object('ownership_timeout_s', $2::jsonb),"
+	         "                          'after', jsonb_build_object('ownership_timeout_s',"
+	         "                          extract(epoch FROM tp.ownership_timeout)::bigint))::text"
+	         "  FROM " POLICY_FROM " WHERE tp.id = $1::uuid",
+	         2, row, &call->status)) != BATON_OK)
 		return s;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -337,7 +341,10 @@ baton_status tickets_policy_list(rpc_call *call, const ProtobufCMessage *request
 	(void)request;
 	/* Row-level security: partners read the default and their own. */
 	if ((s = db_exec_prepared(call->db, &res,
-	         "SELECT " POLICY_COLS " FROM " POLICY_FROM " ORDER BY tp.org_id IS NOT NULL, po.name", 0, NULL,
+	         "SELECT " POLICY_COLS " FROM (SELECT DISTINCT ON (org_id) * FROM sla_contract"
+	         "                              ORDER BY org_id, version DESC) tp"
+	         "  LEFT JOIN org po ON po.id = tp.org_id LEFT JOIN principal pb ON pb.id = tp.created_by"
+	         " ORDER BY tp.org_id IS NOT NULL, po.name", 0, NULL,
 	         &call->status)) != BATON_OK)
 		return s;
 	rows = PQntuples(res);

@@ -16,7 +16,7 @@
 #define OWNER_ACT \
 	"owner_active_at = CASE WHEN owner_id = $2::uuid THEN now() ELSE owner_active_at END," \
 	" return_at = CASE WHEN owner_id = $2::uuid AND status = 'assigned'" \
-	"                  THEN now() + baton_ownership_timeout(org_id) ELSE return_at END"
+	"                  THEN now() + baton_ownership_timeout(org_id, created_at) ELSE return_at END"
 
 static baton_status resolved_refused(rpc_call *call, const tickets_ticket *t, const char *verb)
 {

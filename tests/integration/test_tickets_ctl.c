@@ -353,17 +353,17 @@ static void ownership_timeouts_are_set_per_organization(void **state)
 
 	ran(ctl(&registry.lead, "--json ticket policy set --org warsaw-nights --ownership-timeout 45m"), 0);
 	assert_int_equal(json_int(out, "ownership_timeout_s"), 2700);
-	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM ticket_policy p JOIN org o"
-	                               " ON o.id = p.org_id WHERE o.name = 'warsaw-nights'"),
+	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM sla_contract p JOIN org o"
+	                               " ON o.id = p.org_id WHERE o.name = 'warsaw-nights' ORDER BY version DESC LIMIT 1"),
 	    2700);
 	ran(ctl(&registry.lead, "ticket policy set --org sol-latino --ownership-timeout 2h"), 0);
 	ran(ctl(&registry.lead, "ticket policy set --ownership-timeout 45s"), 0);
-	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM ticket_policy"
-	                               " WHERE org_id IS NULL"),
+	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM sla_contract"
+	                               " WHERE org_id IS NULL ORDER BY version DESC LIMIT 1"),
 	    45);
 	ran(ctl(&registry.lead, "ticket policy set --ownership-timeout 1800"), 0);
-	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM ticket_policy"
-	                               " WHERE org_id IS NULL"),
+	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM sla_contract"
+	                               " WHERE org_id IS NULL ORDER BY version DESC LIMIT 1"),
 	    1800);
 
 	/* Refused: not a duration, too long, not a lead. Nothing changes. */
@@ -371,8 +371,8 @@ static void ownership_timeouts_are_set_per_organization(void **state)
 	assert_true(ctl(&registry.lead, "ticket policy set --org warsaw-nights --ownership-timeout 8d") != 0);
 	ran(ctl(&registry.wn_mgr, "ticket policy set --org warsaw-nights --ownership-timeout 1h"), 1);
 	said(err, "PERMISSION_DENIED");
-	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM ticket_policy p JOIN org o"
-	                               " ON o.id = p.org_id WHERE o.name = 'warsaw-nights'"),
+	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM sla_contract p JOIN org o"
+	                               " ON o.id = p.org_id WHERE o.name = 'warsaw-nights' ORDER BY version DESC LIMIT 1"),
 	    2700);
 
 	/* A partner reads the default and its own, not another's. */
