@@ -87,8 +87,9 @@ static const config_option options[] = {
 	    FIELD(request_record_hours) },
 	{ "maintenance-ms", "BATON_MAINTENANCE_MS", OPT_INT, "10000", 100, 3600000, NULL, "ms",
 	    "Interval of the housekeeping pass: expired sessions and records, sessions of keys revoked "
-	    "on other instances, coverage gap events, and tickets whose return timer or owner's shift ran out "
-	    "(so those go back to a queue up to this late).", FIELD(maintenance_ms) },
+	    "on other instances, coverage gap events, tickets whose return timer or owner's shift ran out, "
+	    "SLA warnings and breaches, and escalations whose time ran out (so all of those happen up to "
+	    "this late).", FIELD(maintenance_ms) },
 	{ "release-cutoff-hours", "BATON_RELEASE_CUTOFF_HOURS", OPT_INT, "24", 0, 720, NULL, "h",
 	    "Default for new slots: holders may release a seat until this long before the start; after it "
 	    "only through a swap or a lead. A slot may set its own.", FIELD(release_cutoff_hours) },

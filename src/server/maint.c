@@ -84,21 +84,31 @@ static void announce_gaps(maint *mt)
 }
 
 /* Tickets whose owner went idle or whose shift ended go back to a queue;
- * each timer on its own, so one failing holds up neither the other nor
- * the steps above. */
+ * SLA warnings, then breaches (each raising an escalation), fire; open
+ * escalations nobody decided in time move up a level. Each timer on its
+ * own, so one failing holds up neither the others nor the steps above. */
 static void expire_ticket_timers(maint *mt)
 {
-	static const ticket_timer timers[] = { TICKET_TIMER_RETURN, TICKET_TIMER_SHIFT_END };
-	int64_t moved;
+	static const struct {
+		ticket_timer which;
+		const char  *done; /* the log event when it acted */
+		const char  *what; /* what it counts */
+	} timers[] = {
+		{ TICKET_TIMER_RETURN, "tickets_returned", "tickets" },
+		{ TICKET_TIMER_SHIFT_END, "tickets_handed_off", "tickets" },
+		{ TICKET_TIMER_SLA_WARNING, "sla_warnings_fired", "clocks" },
+		{ TICKET_TIMER_SLA_BREACH, "sla_breaches_fired", "clocks" },
+		{ TICKET_TIMER_ESCALATION_EXPIRY, "escalations_expired", "escalations" },
+	};
+	int64_t acted;
 	status_msg m;
 
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
-		if (ticket_timers_expire(mt->db, timers[i], &moved, &m) != BATON_OK)
-			log_warn("ticket_timers_failed", LOG_S("timer", ticket_timer_name(timers[i])),
-			    LOG_S("reason", m.text), LOG_I("tickets", moved));
-		else if (moved > 0)
-			log_info(timers[i] == TICKET_TIMER_RETURN ? "tickets_returned" : "tickets_handed_off",
-			    LOG_I("tickets", moved));
+		if (ticket_timers_expire(mt->db, timers[i].which, &acted, &m) != BATON_OK)
+			log_warn("ticket_timers_failed", LOG_S("timer", ticket_timer_name(timers[i].which)),
+			    LOG_S("reason", m.text), LOG_I(timers[i].what, acted));
+		else if (acted > 0)
+			log_info(timers[i].done, LOG_I(timers[i].what, acted));
 	}
 }
 

@@ -1,4 +1,4 @@
-/* maint.h - batond's housekeeping thread: old sessions and records, revocations made elsewhere, gap events, ticket timers. */
+/* maint.h - batond's housekeeping thread: old sessions and records, revocations made elsewhere, gap events, ticket timers, SLA warnings and breaches, escalation expiry. */
 #ifndef BATON_SERVER_MAINT_H
 #define BATON_SERVER_MAINT_H
 

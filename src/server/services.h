@@ -12,9 +12,11 @@ extern const rpc_service_impl svc_shifts;
 extern const rpc_service_impl svc_oncall;
 extern const rpc_service_impl svc_tickets;
 extern const rpc_service_impl svc_events;
+extern const rpc_service_impl svc_sla;
+extern const rpc_service_impl svc_escalations;
 
 /* All of them, for rpc_table_build(). */
 #define BATON_SERVICES { &svc_health, &svc_system, &svc_session, &svc_identity, &svc_shifts, &svc_oncall, &svc_tickets, \
-	&svc_events }
+	&svc_events, &svc_sla, &svc_escalations }
 
 #endif

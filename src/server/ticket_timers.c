@@ -1,4 +1,4 @@
-/* ticket_timers.c - expired return timers and ended shifts, in bounded SKIP LOCKED batches for the maintenance pass. */
+/* ticket_timers.c - expired return timers, ended shifts, SLA warnings and breaches, escalation expiry: bounded SKIP LOCKED batches for the maintenance pass. */
 #include "server/ticket_timers.h"
 
 #define BATCH_TICKETS    500
@@ -9,14 +9,32 @@
 
 const char *ticket_timer_name(ticket_timer which)
 {
-	return which == TICKET_TIMER_RETURN ? "return" : "shift_end";
+	static const char *const names[TICKET_TIMERS] = {
+		[TICKET_TIMER_RETURN] = "return",
+		[TICKET_TIMER_SHIFT_END] = "shift_end",
+		[TICKET_TIMER_SLA_WARNING] = "sla_warning",
+		[TICKET_TIMER_SLA_BREACH] = "sla_breach",
+		[TICKET_TIMER_ESCALATION_EXPIRY] = "escalation_expiry",
+	};
+	return (unsigned)which < TICKET_TIMERS ? names[which] : "?";
 }
 
-/* One batch per statement: the oldest due tickets no other instance holds,
- * each requeued (or found no longer due) under its row lock. owner_id is
- * part of the test so that a row the function would refuse cannot fill
- * every batch forever. */
-static const char *const batch_sql[] = {
+/* The clocks whose `at` column passed and `done` column is still empty,
+ * their tickets locked (FOR UPDATE OF t: the ticket row first, as every
+ * change to a ticket takes it), each handed to baton_sla_fire(). A ticket
+ * with two clocks due is locked twice by one statement, which is fine. */
+#define SLA_DUE(at, done, what) \
+	"SELECT baton_sla_fire(due.ticket_id, due.clock, due.cycle, '" what "') FROM" \
+	" (SELECT k.ticket_id, k.clock, k.cycle FROM ticket_clock k JOIN ticket t ON t.id = k.ticket_id" \
+	"  WHERE k.state = 'running' AND k." done " IS NULL AND k." at " <= now()" \
+	"  ORDER BY k." at " LIMIT " TEXT(BATCH_TICKETS) " FOR UPDATE OF t SKIP LOCKED) due"
+
+/* One batch per statement: the oldest due rows no other instance holds,
+ * each acted on (or found no longer due) under its row lock by a function
+ * that answers whether it acted. The tests of the WHERE clauses are those
+ * the functions make, so that a row they would refuse cannot fill every
+ * batch forever (owner_id for requeueing, state for the rest). */
+static const char *const batch_sql[TICKET_TIMERS] = {
 	[TICKET_TIMER_RETURN] =
 	    "SELECT baton_ticket_requeue(due.id, 'idle') FROM"
 	    " (SELECT id FROM ticket WHERE return_at <= now() AND owner_id IS NOT NULL"
@@ -25,14 +43,22 @@ static const char *const batch_sql[] = {
 	    "SELECT baton_ticket_requeue(due.id, 'shift_end') FROM"
 	    " (SELECT id FROM ticket WHERE shift_ends_at <= now() AND owner_id IS NOT NULL"
 	    "  ORDER BY shift_ends_at LIMIT " TEXT(BATCH_TICKETS) " FOR UPDATE SKIP LOCKED) due",
+	[TICKET_TIMER_SLA_WARNING] = SLA_DUE("warn_at", "warned_at", "warning"),
+	[TICKET_TIMER_SLA_BREACH] = SLA_DUE("due_at", "breached_at", "breach"),
+	[TICKET_TIMER_ESCALATION_EXPIRY] =
+	    "SELECT baton_escalation_expire(due.id) FROM"
+	    " (SELECT id FROM escalation WHERE state = 'open' AND expires_at <= now()"
+	    "  ORDER BY expires_at LIMIT " TEXT(BATCH_TICKETS) " FOR UPDATE SKIP LOCKED) due",
 };
 
-baton_status ticket_timers_expire(db_conn *db, ticket_timer which, int64_t *moved, status_msg *m)
+baton_status ticket_timers_expire(db_conn *db, ticket_timer which, int64_t *acted, status_msg *m)
 {
 	const db_scope all = { .all = true };
 	baton_status s;
 
-	*moved = 0;
+	*acted = 0;
+	if ((unsigned)which >= TICKET_TIMERS)
+		return status_set(m, BATON_INTERNAL, "no ticket timer %d", (int)which);
 	for (int batch = 0; batch < BATCHES_PER_PASS; batch++) {
 		PGresult *res = NULL;
 		int due, moved_now = 0;
@@ -49,7 +75,7 @@ baton_status ticket_timers_expire(db_conn *db, ticket_timer which, int64_t *move
 		PQclear(res);
 		if ((s = db_tx_commit(db, m)) != BATON_OK)
 			return s;
-		*moved += moved_now;
+		*acted += moved_now;
 		/* A short batch took all that was due; one that moved nothing
 		 * would find the same rows again. */
 		if (due < BATCH_TICKETS || moved_now == 0)

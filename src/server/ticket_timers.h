@@ -1,4 +1,4 @@
-/* ticket_timers.h - the maintenance pass's ticket timers: owners idle past return_at and shifts that ended send tickets back to a queue. */
+/* ticket_timers.h - the maintenance pass's timers: return timers and ended shifts send tickets back to a queue; SLA warnings and breaches fire; escalations nobody decided move up. */
 #ifndef BATON_SERVER_TICKET_TIMERS_H
 #define BATON_SERVER_TICKET_TIMERS_H
 
@@ -7,25 +7,42 @@
 #include "common/status_msg.h"
 #include "server/db.h"
 
+/* In the order a pass runs them: an SLA warning before a breach that
+ * falls due in the same pass. */
 typedef enum ticket_timer {
-	TICKET_TIMER_RETURN,    /* return_at passed: the owner left it untouched ('idle') */
-	TICKET_TIMER_SHIFT_END, /* shift_ends_at passed: the owner's shift ended ('shift_end') */
+	TICKET_TIMER_RETURN,            /* return_at passed: the owner left it untouched ('idle') */
+	TICKET_TIMER_SHIFT_END,         /* shift_ends_at passed: the owner's shift ended ('shift_end') */
+	TICKET_TIMER_SLA_WARNING,       /* a running clock's warn_at passed: ticket.sla_warning */
+	TICKET_TIMER_SLA_BREACH,        /* a running clock's due_at passed: ticket.sla_breached + escalation */
+	TICKET_TIMER_ESCALATION_EXPIRY, /* an open escalation's expires_at passed: the next level */
 } ticket_timer;
 
-/* "return" or "shift_end", for logs. */
+#define TICKET_TIMERS 5
+
+/* "return", "shift_end", "sla_warning", "sla_breach" or
+ * "escalation_expiry", for logs. */
 const char *ticket_timer_name(ticket_timer which);
 
 /*
- * Hands every ticket whose timer `which` has passed to SQL
- * baton_ticket_requeue(), which checks again under the row lock, routes
- * the ticket to a queue and writes ticket.returned or ticket.handed_off.
- * Works in batches of up to 500 tickets (FOR UPDATE SKIP LOCKED, so
- * several instances share the work), each batch one transaction seeing
- * every row, at most 20 batches per call; what is left waits for the next
- * pass. *moved is how many tickets went back (also on failure: the batches
- * committed before it). BATON_OK, or the database's status with m filled.
+ * Acts on everything whose timer `which` has passed, through SQL that
+ * checks again under the row lock and writes the events:
+ *   return, shift_end: baton_ticket_requeue() routes the ticket to a queue
+ *     (ticket.returned or ticket.handed_off);
+ *   sla_warning, sla_breach: baton_sla_fire() on each due clock, the
+ *     ticket's row locked first (FOR UPDATE OF the ticket, never the clock
+ *     row: changes to a ticket lock it and then their trigger moves its
+ *     clocks), writing ticket.sla_warning or ticket.sla_breached, and for a
+ *     breach an urgent escalation unless one is open;
+ *   escalation_expiry: baton_escalation_expire() moves the escalation to
+ *     the next level (escalation.expired).
+ * Works in batches of up to 500 rows (FOR UPDATE SKIP LOCKED, so several
+ * instances share the work and each act happens once), each batch one
+ * transaction seeing every row, at most 20 batches per call; what is left
+ * waits for the next pass. *acted is how many it acted on (also on
+ * failure: the batches committed before it). BATON_OK, or the database's
+ * status with m filled.
  */
-baton_status ticket_timers_expire(db_conn *db, ticket_timer which, int64_t *moved, status_msg *m)
+baton_status ticket_timers_expire(db_conn *db, ticket_timer which, int64_t *acted, status_msg *m)
     __attribute__((warn_unused_result));
 
 #endif

@@ -139,6 +139,8 @@ DECLARE
     n   int;
     id_ uuid;
 BEGIN
+    -- Versions written at once take turns (SetSlaContract takes it too).
+    PERFORM pg_advisory_xact_lock(hashtext('baton.sla_contract'));
     SELECT * INTO src FROM sla_contract WHERE id = baton_sla_contract(p_org, now());
     SELECT coalesce(max(version), 0) + 1 INTO n FROM sla_contract WHERE org_id IS NOT DISTINCT FROM p_org;
     INSERT INTO sla_contract (org_id, version, time_zone, always_open, warn_percent, ownership_timeout,
@@ -674,35 +676,26 @@ CREATE POLICY sla_contract_read ON sla_contract FOR SELECT
     USING (baton_scope_all() OR org_id IS NULL OR org_id = baton_scope_org());
 CREATE POLICY sla_contract_write ON sla_contract FOR INSERT WITH CHECK (baton_scope_all());
 
-ALTER TABLE sla_target ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sla_target FORCE ROW LEVEL SECURITY;
-CREATE POLICY sla_target_read ON sla_target FOR SELECT
-    USING (EXISTS (SELECT 1 FROM sla_contract c WHERE c.id = contract_id));
-CREATE POLICY sla_target_write ON sla_target FOR INSERT WITH CHECK (baton_scope_all());
-
-ALTER TABLE sla_hours ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sla_hours FORCE ROW LEVEL SECURITY;
-CREATE POLICY sla_hours_read ON sla_hours FOR SELECT
-    USING (EXISTS (SELECT 1 FROM sla_contract c WHERE c.id = contract_id));
-CREATE POLICY sla_hours_write ON sla_hours FOR INSERT WITH CHECK (baton_scope_all());
-
-ALTER TABLE sla_holiday ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sla_holiday FORCE ROW LEVEL SECURITY;
-CREATE POLICY sla_holiday_read ON sla_holiday FOR SELECT
-    USING (EXISTS (SELECT 1 FROM sla_contract c WHERE c.id = contract_id));
-CREATE POLICY sla_holiday_write ON sla_holiday FOR INSERT WITH CHECK (baton_scope_all());
-
-ALTER TABLE ticket_sla ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ticket_sla FORCE ROW LEVEL SECURITY;
-CREATE POLICY ticket_sla_scope ON ticket_sla
-    USING (baton_scope_all() OR EXISTS (SELECT 1 FROM ticket t WHERE t.id = ticket_id))
-    WITH CHECK (baton_scope_all());
-
-ALTER TABLE ticket_clock ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ticket_clock FORCE ROW LEVEL SECURITY;
-CREATE POLICY ticket_clock_scope ON ticket_clock
-    USING (baton_scope_all() OR EXISTS (SELECT 1 FROM ticket t WHERE t.id = ticket_id))
-    WITH CHECK (baton_scope_all());
+-- The parts of a contract follow their version; clocks follow their ticket.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['sla_target', 'sla_hours', 'sla_holiday'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY %I ON %I FOR SELECT'
+                       ' USING (EXISTS (SELECT 1 FROM sla_contract c WHERE c.id = contract_id))', t || '_read', t);
+        EXECUTE format('CREATE POLICY %I ON %I FOR INSERT WITH CHECK (baton_scope_all())', t || '_write', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['ticket_sla', 'ticket_clock'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY %I ON %I'
+                       ' USING (baton_scope_all() OR EXISTS (SELECT 1 FROM ticket t WHERE t.id = ticket_id))'
+                       ' WITH CHECK (baton_scope_all())', t || '_scope', t);
+    END LOOP;
+END $$;
 
 ALTER TABLE escalation ENABLE ROW LEVEL SECURITY;
 ALTER TABLE escalation FORCE ROW LEVEL SECURITY;
