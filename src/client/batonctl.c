@@ -40,6 +40,11 @@ static const char usage_main[] =
     "                      tickets: intake, the queue, single ownership, the story\n"
     "  ticket policy set|list\n"
     "                      how long an owner may leave a ticket untouched\n"
+    "  ticket sla          a ticket's SLA clocks: deadlines, open time used, state\n"
+    "  sla set|show|due    SLA contracts: targets per priority, business hours, holidays\n"
+    "  escalate            ask the in-house lead on call to step in on a ticket\n"
+    "  escalation list|show|approve|reject\n"
+    "                      escalations and the leads' decisions\n"
     "  watch               follow events live; resume from a saved cursor\n"
     "  ping                round trip to the server (no database involved)\n"
     "  health              is the server serving? (exit 0 only if SERVING; needs no key)\n"
@@ -520,7 +525,8 @@ int main(int argc, char **argv)
 		{ "keygen", ctl_keygen }, { "whoami", ctl_whoami }, { "org", ctl_org },
 		{ "principal", ctl_principal }, { "key", ctl_key }, { "slot", ctl_slot }, { "swap", ctl_swap },
 		{ "oncall", ctl_oncall }, { "coverage", ctl_coverage }, { "ticket", ctl_ticket },
-		{ "watch", ctl_watch },
+		{ "watch", ctl_watch }, { "sla", ctl_sla }, { "escalate", ctl_escalate },
+		{ "escalation", ctl_escalation },
 	};
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verb, verbs[i].name) == 0)

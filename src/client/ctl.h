@@ -82,6 +82,11 @@ int ctl_coverage(const ctl_globals *g, int argc, char **argv);
 /* ctl_ticket.c, ctl_watch.c. */
 int ctl_ticket(const ctl_globals *g, int argc, char **argv);
 int ctl_watch(const ctl_globals *g, int argc, char **argv);
+/* ctl_sla.c (also `ticket sla`, from ctl_ticket.c), ctl_escalation.c. */
+int ctl_sla(const ctl_globals *g, int argc, char **argv);
+int ctl_ticket_sla(const ctl_globals *g, int argc, char **argv);
+int ctl_escalate(const ctl_globals *g, int argc, char **argv);
+int ctl_escalation(const ctl_globals *g, int argc, char **argv);
 
 /* ---- times (ctl_when.c: pure functions, no output) ----------------------- */
 

@@ -28,6 +28,7 @@ static const char usage_ticket[] =
     "       batonctl ticket reopen ID --reason R\n"
     "       batonctl ticket policy set [--org ORG] --ownership-timeout DUR\n"
     "       batonctl ticket policy list\n"
+    "       batonctl ticket sla ID [--recompute]   (see batonctl sla --help)\n"
     "  create          (integration, lead, admin) a ticket from a helpdesk: S the system\n"
     "                  (zendesk), R its reference there; routed to a queue at once. The same\n"
     "                  S and R again give the existing ticket, unchanged. L: BCP 47 (pl,\n"
@@ -240,7 +241,6 @@ static int ticket_list(const ctl_globals *g, int argc, char **argv)
 	};
 	char status_text[128], *status_list[MAX_STATUSES], *token = NULL;
 	baton_client *c;
-	textbuf t;
 	int rc = 0, pages = 0;
 
 	if ((rc = ctl_flags_parse("ticket list", argc, argv, flags, N_ITEMS(flags), usage_ticket, NULL, NULL)) != 0)
@@ -281,15 +281,7 @@ static int ticket_list(const ctl_globals *g, int argc, char **argv)
 		if (!all_pages || pages == MAX_PAGES) {
 			if (all_pages)
 				fprintf(stderr, "batonctl ticket list: stopped after %d pages\n", MAX_PAGES);
-			if (g->json) {
-				ctl_out_begin(&t);
-				textbuf_puts(&t, "{\"next_page_token\":");
-				textbuf_json_str(&t, rep->next_page_token);
-				textbuf_putc(&t, '}');
-				ctl_out_end(&t);
-			} else {
-				printf("more: add --page %s\n", rep->next_page_token);
-			}
+			ctl_print_next_page(g, rep->next_page_token, "page");
 			break;
 		}
 		/* The token outlives the reply it came in. */
@@ -524,7 +516,7 @@ int ctl_ticket(const ctl_globals *g, int argc, char **argv)
 		{ "create", ticket_create }, { "reply-customer", ticket_reply_customer }, { "list", ticket_list },
 		{ "show", ticket_show }, { "take", ticket_take }, { "pass", ticket_pass }, { "reply", ticket_reply },
 		{ "note", ticket_note }, { "pending", ticket_pending }, { "resolve", ticket_resolve },
-		{ "reopen", ticket_reopen }, { "policy", ticket_policy },
+		{ "reopen", ticket_reopen }, { "policy", ticket_policy }, { "sla", ctl_ticket_sla },
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -535,5 +527,5 @@ int ctl_ticket(const ctl_globals *g, int argc, char **argv)
 		if (strcmp(argv[1], actions[i].name) == 0)
 			return actions[i].run(g, argc - 1, argv + 1);
 	return ctl_usage_error("ticket: unknown action '%s' (create, reply-customer, list, show, take, pass, reply, "
-	    "note, pending, resolve, reopen, policy)", argv[1]);
+	    "note, pending, resolve, reopen, policy, sla)", argv[1]);
 }

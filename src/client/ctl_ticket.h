@@ -53,5 +53,18 @@ void ctl_print_ticket(const ctl_globals *g, const Baton__V1__Ticket *k, int64_t 
 void ctl_print_ticket_story(const ctl_globals *g, const Baton__V1__ShowTicketReply *rep);
 /* One row per policy, or one JSON object per line. */
 void ctl_print_policies(const ctl_globals *g, Baton__V1__TicketPolicy *const *policies, size_t n);
+/* That there is a next page: {"next_page_token":"..."} with --json, else
+ * "more: add --FLAG TOKEN". */
+void ctl_print_next_page(const ctl_globals *g, const char *token, const char *flag);
+/* "History:" and one line per event (time, kind, actor, body), for people. */
+void ctl_print_history(Baton__V1__Event *const *events, size_t n);
+/*
+ * Writes text from outside (customers, partners) to stdout for people:
+ * control characters, C0 and C1, are shown as '?'. one_line also turns
+ * line breaks and tabs into spaces; max_chars (0: no limit) cuts the text
+ * after that many UTF-8 characters, ending it with "...". Other lines of a
+ * multi-line text start with indent.
+ */
+void ctl_text_put(const char *s, bool one_line, size_t max_chars, const char *indent);
 
 #endif

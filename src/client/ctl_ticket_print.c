@@ -98,14 +98,9 @@ void ctl_json_policy(textbuf *t, const Baton__V1__TicketPolicy *p)
 
 /* ---- text from outside ------------------------------------------------------------ */
 
-/*
- * Subjects and bodies come from customers: control characters (escape
- * sequences could rewrite the terminal), C0 and C1, are shown as '?'. one_line also
- * turns line breaks and tabs into spaces; max_chars (0: no limit) cuts the
- * text after that many UTF-8 characters, ending it with "...". Other
- * lines of a multi-line text start with indent.
- */
-static void put_text(const char *s, bool one_line, size_t max_chars, const char *indent)
+/* Subjects and bodies come from customers: control characters (escape
+ * sequences could rewrite the terminal) never reach the terminal. */
+void ctl_text_put(const char *s, bool one_line, size_t max_chars, const char *indent)
 {
 	size_t chars = 0;
 
@@ -169,7 +164,7 @@ void ctl_print_tickets(const ctl_globals *g, Baton__V1__Ticket *const *tickets, 
 		ctl_age_format(k->created_unix_ms, now_ms, age, sizeof(age));
 		printf(TICKET_ROW, prio, k->id, k->status, k->queue, or_dash(k->owner), k->language, sev,
 		    k->customer_tier, age);
-		put_text(k->subject, true, SUBJECT_CHARS, "");
+		ctl_text_put(k->subject, true, SUBJECT_CHARS, "");
 		putchar('\n');
 	}
 }
@@ -192,13 +187,28 @@ void ctl_print_ticket(const ctl_globals *g, const Baton__V1__Ticket *k, int64_t 
 	}
 	if (strcmp(k->status, "pending") == 0) {
 		printf("pending: ");
-		put_text(k->pending_reason, true, 0, "");
+		ctl_text_put(k->pending_reason, true, 0, "");
 		putchar('\n');
 	}
 	if (strcmp(k->status, "resolved") == 0) {
 		ctl_time(k->resolved_unix_ms, when, sizeof(when));
 		printf("resolved %s by %s: %s\n", when, or_dash(k->resolved_by), or_dash(k->resolution_code));
 	}
+}
+
+void ctl_print_next_page(const ctl_globals *g, const char *token, const char *flag)
+{
+	textbuf t;
+
+	if (!g->json) {
+		printf("more: add --%s %s\n", flag, token);
+		return;
+	}
+	ctl_out_begin(&t);
+	textbuf_puts(&t, "{\"next_page_token\":");
+	textbuf_json_str(&t, token);
+	textbuf_putc(&t, '}');
+	ctl_out_end(&t);
 }
 
 /* "label           value" with times as ctl_time writes them. */
@@ -216,7 +226,7 @@ static void field_text(const char *label, const char *value)
 	if (value == NULL || value[0] == '\0')
 		fputs("-", stdout);
 	else
-		put_text(value, false, 0, "                ");
+		ctl_text_put(value, false, 0, "                ");
 	putchar('\n');
 }
 
@@ -293,15 +303,22 @@ void ctl_print_ticket_story(const ctl_globals *g, const Baton__V1__ShowTicketRep
 		const Baton__V1__TicketMessage *m = rep->messages[i];
 		ctl_time(m->at_unix_ms, when, sizeof(when));
 		printf("  %s  %-10s %s\n    ", when, m->kind, m->author[0] ? m->author : "(batond)");
-		put_text(m->body, false, 0, "    ");
+		ctl_text_put(m->body, false, 0, "    ");
 		putchar('\n');
 	}
-	printf("History:%s\n", rep->n_events == 0 ? " none" : "");
-	for (size_t i = 0; i < rep->n_events; i++) {
-		const Baton__V1__Event *e = rep->events[i];
+	ctl_print_history(rep->events, rep->n_events);
+}
+
+void ctl_print_history(Baton__V1__Event *const *events, size_t n)
+{
+	char when[32];
+
+	printf("History:%s\n", n == 0 ? " none" : "");
+	for (size_t i = 0; i < n; i++) {
+		const Baton__V1__Event *e = events[i];
 		ctl_time(e->at_unix_ms, when, sizeof(when));
 		printf("  %s  %-24s %-16s ", when, e->kind, e->actor[0] ? e->actor : "(batond)");
-		put_text(e->body_json, true, 0, "");
+		ctl_text_put(e->body_json, true, 0, "");
 		putchar('\n');
 	}
 }
