@@ -29,7 +29,8 @@ bool shiftfix_changes_state(const char *method)
 	static const char *const mutations[] = { "AddSlot", "PublishWeekly", "EditSlot", "CancelSlot", "ClaimSeat",
 		"ReleaseSeat", "OfferSwap", "TakeSwap", "DecideSwap", "WithdrawSwap", "UndoSwap", "AddRotation",
 		"AddOverride", "CreateTicket", "AddCustomerReply", "TakeTicket", "PassTicket", "ReplyTicket", "NoteTicket",
-		"PendTicket", "ResolveTicket", "ReopenTicket", "SetTicketPolicy" };
+		"PendTicket", "ResolveTicket", "ReopenTicket", "SetTicketPolicy", "SetSlaContract", "Escalate",
+		"ApproveEscalation", "RejectEscalation" };
 	const char *name = strrchr(method, '/');
 
 	name = name != NULL ? name + 1 : method;

@@ -13,41 +13,11 @@
 #include <baton/client.h>
 
 #include "fixture.h"
+#include "ctlrun.h"
 #include "harness.h"
 #include "jsonlines.h"
 #include "registry.h"
 #include "swapfix.h"
-
-/* batonctl's output of the last run. */
-static char out[128 * 1024], err[16 * 1024];
-
-/* Runs batonctl as person (NULL: no key or server flags) with the argument
- * text args (after fmt); returns its exit status. */
-static int ctl(const fixture_person *person, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ctl(const fixture_person *person, const char *fmt, ...)
-{
-	char cmd[4096], args[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	if (person != NULL)
-		snprintf(cmd, sizeof(cmd), "%s --url %s --key %s --server-key %s.pub %s", harness_bin("batonctl"),
-		    registry.srv.url, person->key_file, registry.srv.key_file, args);
-	else
-		snprintf(cmd, sizeof(cmd), "%s %s", harness_bin("batonctl"), args);
-	return harness_run(cmd, out, sizeof(out), err, sizeof(err));
-}
-
-/* Asserts that the last run exited with want and, on 0, printed nothing on stderr. */
-#define ran(rc, want)                                                                         \
-	do {                                                                                      \
-		int ran_rc_ = (rc);                                                                   \
-		if (ran_rc_ != (want))                                                                \
-			print_error("exit %d, want %d; stdout: %.2000s\nstderr: %s\n", ran_rc_, (want), out, err); \
-		assert_int_equal(ran_rc_, (want));                                                    \
-	} while (0)
 
 /* ---- JSON --------------------------------------------------------------------- */
 
@@ -125,15 +95,15 @@ static void weekly_slots_keep_their_local_hours_across_dst(void **state)
 	size_t n;
 	(void)state;
 
-	ran(ctl(&registry.lead, "--json slot publish --queue ctl-weekend --language pl --seats 2 --days fri,sat"
+	ctlrun_ran(ctlrun(&registry.lead, "--json slot publish --queue ctl-weekend --language pl --seats 2 --days fri,sat"
 	                        " --from 18:00 --to 02:00 --tz Europe/Warsaw --weeks 8 --first-day 2027-03-05"
 	                        " --open-to warsaw-nights"),
 	    0);
-	assert_true(json_lines(out));
-	json_str(out, "series_id", series, sizeof(series));
+	assert_true(json_lines(ctlrun_out));
+	json_str(ctlrun_out, "series_id", series, sizeof(series));
 	assert_int_equal(strlen(series), 36);
-	n = json_ints(out, "starts_unix_ms", starts, 64);
-	assert_int_equal(json_ints(out, "ends_unix_ms", ends, 64), n);
+	n = json_ints(ctlrun_out, "starts_unix_ms", starts, 64);
+	assert_int_equal(json_ints(ctlrun_out, "ends_unix_ms", ends, 64), n);
 	assert_int_equal(n, 16);
 	for (size_t i = 0; i < n; i++) {
 		/* 18:00 local: 17:00Z in CET (until 2027-03-28), 16:00Z in CEST. */
@@ -149,19 +119,19 @@ static void weekly_slots_keep_their_local_hours_across_dst(void **state)
 	}
 
 	/* The table shows the same, in UTC. */
-	ran(ctl(&registry.wn_agent1, "slot list --queue ctl-weekend --from 2027-03-01T00:00Z --to 2027-05-01T00:00Z"), 0);
-	assert_non_null(strstr(out, "START (UTC)"));
-	assert_int_equal(lines_with(out, "ctl-weekend"), 16);
-	assert_non_null(strstr(out, "2027-03-26 17:00Z"));
-	assert_non_null(strstr(out, "2027-03-27 17:00Z"));
-	assert_non_null(strstr(out, "2027-04-02 16:00Z"));
-	assert_non_null(strstr(out, "2027-04-24 16:00Z"));
-	assert_null(strstr(out, "2027-04-02 17:00Z"));
-	assert_null(strstr(out, "2027-03-26 16:00Z"));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "slot list --queue ctl-weekend --from 2027-03-01T00:00Z --to 2027-05-01T00:00Z"), 0);
+	assert_non_null(strstr(ctlrun_out, "START (UTC)"));
+	assert_int_equal(lines_with(ctlrun_out, "ctl-weekend"), 16);
+	assert_non_null(strstr(ctlrun_out, "2027-03-26 17:00Z"));
+	assert_non_null(strstr(ctlrun_out, "2027-03-27 17:00Z"));
+	assert_non_null(strstr(ctlrun_out, "2027-04-02 16:00Z"));
+	assert_non_null(strstr(ctlrun_out, "2027-04-24 16:00Z"));
+	assert_null(strstr(ctlrun_out, "2027-04-02 17:00Z"));
+	assert_null(strstr(ctlrun_out, "2027-03-26 16:00Z"));
 	/* And as JSON, one slot per line. */
-	ran(ctl(&registry.wn_agent1, "--json slot list --queue ctl-weekend --series %s", series), 0);
-	assert_true(json_lines(out));
-	assert_int_equal(json_ints(out, "starts_unix_ms", starts, 64), 16);
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "--json slot list --queue ctl-weekend --series %s", series), 0);
+	assert_true(json_lines(ctlrun_out));
+	assert_int_equal(json_ints(ctlrun_out, "starts_unix_ms", starts, 64), 16);
 }
 
 static void seats_and_swaps_through_batonctl(void **state)
@@ -172,80 +142,80 @@ static void seats_and_swaps_through_batonctl(void **state)
 
 	iso(d + 8 * SWAPFIX_HOUR, from, sizeof(from));
 	iso(d + 16 * SWAPFIX_HOUR, to, sizeof(to));
-	ran(ctl(&registry.lead, "--json slot add --queue ctl-swap --language pl --seats 1 --start %s --end %s"
+	ctlrun_ran(ctlrun(&registry.lead, "--json slot add --queue ctl-swap --language pl --seats 1 --start %s --end %s"
 	                        " --open-to warsaw-nights --release-cutoff-h none", from, to),
 	    0);
-	assert_true(json_lines(out));
-	json_str(out, "id", slot, sizeof(slot));
-	assert_non_null(strstr(out, "\"seats\":1"));
+	assert_true(json_lines(ctlrun_out));
+	json_str(ctlrun_out, "id", slot, sizeof(slot));
+	assert_non_null(strstr(ctlrun_out, "\"seats\":1"));
 
-	ran(ctl(&registry.wn_agent1, "--json slot claim %s", slot), 0);
-	json_str(out, "id", claim, sizeof(claim));
-	assert_non_null(strstr(out, "\"handle\":\"wn-agent1\""));
-	ran(ctl(&registry.wn_agent1, "slot show %s", slot), 0);
-	assert_non_null(strstr(out, "1 of 1 taken (full)"));
-	assert_non_null(strstr(out, "wn-agent1"));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "--json slot claim %s", slot), 0);
+	json_str(ctlrun_out, "id", claim, sizeof(claim));
+	assert_non_null(strstr(ctlrun_out, "\"handle\":\"wn-agent1\""));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "slot show %s", slot), 0);
+	assert_non_null(strstr(ctlrun_out, "1 of 1 taken (full)"));
+	assert_non_null(strstr(ctlrun_out, "wn-agent1"));
 	/* Full: a second claim fails with the server's status. */
-	ran(ctl(&registry.wn_agent2, "slot claim %s", slot), 1);
-	assert_non_null(strstr(err, "FAILED_PRECONDITION"));
-	assert_non_null(strstr(err, "is full"));
+	ctlrun_ran(ctlrun(&registry.wn_agent2, "slot claim %s", slot), 1);
+	assert_non_null(strstr(ctlrun_err, "FAILED_PRECONDITION"));
+	assert_non_null(strstr(ctlrun_err, "is full"));
 
-	ran(ctl(&registry.wn_agent1, "--json swap offer %s --note 'family dinner'", claim), 0);
-	json_str(out, "id", swap, sizeof(swap));
-	assert_non_null(strstr(out, "\"state\":\"offered\""));
-	ran(ctl(&registry.wn_agent2, "swap list"), 0);
-	assert_non_null(strstr(out, swap));
-	assert_non_null(strstr(out, "offered"));
-	ran(ctl(&registry.wn_agent2, "--json swap take %s", swap), 0);
-	assert_true(json_lines(out));
-	assert_non_null(strstr(out, "\"state\":\"done\""));
-	assert_non_null(strstr(out, "\"claim\":{"));
-	json_str(strstr(out, "\"claim\":{"), "id", taken, sizeof(taken));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "--json swap offer %s --note 'family dinner'", claim), 0);
+	json_str(ctlrun_out, "id", swap, sizeof(swap));
+	assert_non_null(strstr(ctlrun_out, "\"state\":\"offered\""));
+	ctlrun_ran(ctlrun(&registry.wn_agent2, "swap list"), 0);
+	assert_non_null(strstr(ctlrun_out, swap));
+	assert_non_null(strstr(ctlrun_out, "offered"));
+	ctlrun_ran(ctlrun(&registry.wn_agent2, "--json swap take %s", swap), 0);
+	assert_true(json_lines(ctlrun_out));
+	assert_non_null(strstr(ctlrun_out, "\"state\":\"done\""));
+	assert_non_null(strstr(ctlrun_out, "\"claim\":{"));
+	json_str(strstr(ctlrun_out, "\"claim\":{"), "id", taken, sizeof(taken));
 	assert_int_equal(registry_sqln("SELECT count(*) FROM claim WHERE id = '%s' AND via_swap = '%s'", taken, swap), 1);
-	assert_non_null(strstr(out, "\"handle\":\"wn-agent2\""));
+	assert_non_null(strstr(ctlrun_out, "\"handle\":\"wn-agent2\""));
 	assert_int_equal(swapfix_holds(slot, registry.wn_agent2.id), 1);
 	assert_int_equal(swapfix_holds(slot, registry.wn_agent1.id), 0);
 	/* Taken again: refused, exit 1. */
-	ran(ctl(&registry.wn_agent2, "swap take %s", swap), 1);
-	assert_non_null(strstr(err, "FAILED_PRECONDITION"));
+	ctlrun_ran(ctlrun(&registry.wn_agent2, "swap take %s", swap), 1);
+	assert_non_null(strstr(ctlrun_err, "FAILED_PRECONDITION"));
 
-	ran(ctl(&registry.wn_agent2, "swap undo %s", swap), 0);
-	assert_non_null(strstr(out, "undone"));
+	ctlrun_ran(ctlrun(&registry.wn_agent2, "swap undo %s", swap), 0);
+	assert_non_null(strstr(ctlrun_out, "undone"));
 	assert_int_equal(swapfix_holds(slot, registry.wn_agent1.id), 1);
-	ran(ctl(&registry.wn_agent1, "slot release %s --reason 'cannot make it'", slot), 0);
-	assert_non_null(strstr(out, "released"));
-	ran(ctl(&registry.wn_agent1, "--json slot claims --released"), 0);
-	assert_true(json_lines(out));
-	assert_non_null(strstr(out, claim));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "slot release %s --reason 'cannot make it'", slot), 0);
+	assert_non_null(strstr(ctlrun_out, "released"));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "--json slot claims --released"), 0);
+	assert_true(json_lines(ctlrun_out));
+	assert_non_null(strstr(ctlrun_out, claim));
 	assert_int_equal(swapfix_seats_taken(slot), 0);
 
 	/* A slot whose swaps the holder's manager approves: rejected once,
 	 * approved the second time. */
 	iso(d + SWAPFIX_DAY + 8 * SWAPFIX_HOUR, from, sizeof(from));
 	iso(d + SWAPFIX_DAY + 16 * SWAPFIX_HOUR, to, sizeof(to));
-	ran(ctl(&registry.lead, "--json slot add --queue ctl-swap --language pl --seats 1 --start %s --end %s"
+	ctlrun_ran(ctlrun(&registry.lead, "--json slot add --queue ctl-swap --language pl --seats 1 --start %s --end %s"
 	                        " --open-to warsaw-nights --swap-approval manager", from, to),
 	    0);
-	json_str(out, "id", slot, sizeof(slot));
-	assert_non_null(strstr(out, "\"swap_approval\":\"manager\""));
-	ran(ctl(&registry.wn_agent1, "slot claim %s", slot), 0);
-	ran(ctl(&registry.wn_agent1, "--json swap offer %s", slot), 0);
-	json_str(out, "id", swap, sizeof(swap));
-	ran(ctl(&registry.wn_agent2, "swap take %s", swap), 0);
-	assert_non_null(strstr(out, "awaiting_approval"));
-	assert_non_null(strstr(out, "waiting for approval by the holder's manager"));
-	ran(ctl(&registry.wn_agent2, "swap approve %s", swap), 1);
-	assert_non_null(strstr(err, "PERMISSION_DENIED"));
-	ran(ctl(&registry.wn_mgr, "swap reject %s --note 'not this week'", swap), 0);
-	assert_non_null(strstr(out, "offered"));
-	ran(ctl(&registry.wn_agent2, "swap take %s", swap), 0);
-	ran(ctl(&registry.wn_mgr, "--json swap approve %s", swap), 0);
-	assert_non_null(strstr(out, "\"state\":\"done\""));
-	assert_non_null(strstr(out, "\"decided_by\":\"wn-manager\""));
+	json_str(ctlrun_out, "id", slot, sizeof(slot));
+	assert_non_null(strstr(ctlrun_out, "\"swap_approval\":\"manager\""));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "slot claim %s", slot), 0);
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "--json swap offer %s", slot), 0);
+	json_str(ctlrun_out, "id", swap, sizeof(swap));
+	ctlrun_ran(ctlrun(&registry.wn_agent2, "swap take %s", swap), 0);
+	assert_non_null(strstr(ctlrun_out, "awaiting_approval"));
+	assert_non_null(strstr(ctlrun_out, "waiting for approval by the holder's manager"));
+	ctlrun_ran(ctlrun(&registry.wn_agent2, "swap approve %s", swap), 1);
+	assert_non_null(strstr(ctlrun_err, "PERMISSION_DENIED"));
+	ctlrun_ran(ctlrun(&registry.wn_mgr, "swap reject %s --note 'not this week'", swap), 0);
+	assert_non_null(strstr(ctlrun_out, "offered"));
+	ctlrun_ran(ctlrun(&registry.wn_agent2, "swap take %s", swap), 0);
+	ctlrun_ran(ctlrun(&registry.wn_mgr, "--json swap approve %s", swap), 0);
+	assert_non_null(strstr(ctlrun_out, "\"state\":\"done\""));
+	assert_non_null(strstr(ctlrun_out, "\"decided_by\":\"wn-manager\""));
 	assert_int_equal(swapfix_holds(slot, registry.wn_agent2.id), 1);
-	ran(ctl(&registry.wn_agent1, "swap list --state all --slot %s", slot), 0);
-	assert_non_null(strstr(out, swap));
-	assert_non_null(strstr(out, "done"));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "swap list --state all --slot %s", slot), 0);
+	assert_non_null(strstr(ctlrun_out, swap));
+	assert_non_null(strstr(ctlrun_out, "done"));
 }
 
 static void oncall_through_batonctl(void **state)
@@ -255,48 +225,48 @@ static void oncall_through_batonctl(void **state)
 	(void)state;
 
 	swapfix_person(registry.admin, "in-house", "ctl-lead2", "lead");
-	ran(ctl(&registry.lead, "oncall rotation add ctl-rot --tz Europe/Warsaw --start '2027-03-01 09:00'"
+	ctlrun_ran(ctlrun(&registry.lead, "oncall rotation add ctl-rot --tz Europe/Warsaw --start '2027-03-01 09:00'"
 	                        " --turn-hours 24 --members hq-lead,ctl-lead2"),
 	    0);
-	assert_non_null(strstr(out, "ctl-rot"));
-	assert_non_null(strstr(out, "hq-lead,ctl-lead2"));
+	assert_non_null(strstr(ctlrun_out, "ctl-rot"));
+	assert_non_null(strstr(ctlrun_out, "hq-lead,ctl-lead2"));
 
 	/* 2027-03-27 is hq-lead's turn (23 h: 08:00Z to 07:00Z), then ctl-lead2's. */
-	ran(ctl(&registry.hq_mgr, "oncall who --at 2027-03-27T08:00Z"), 0);
-	assert_non_null(strstr(out, "hq-lead"));
-	assert_non_null(strstr(out, "2027-03-27 08:00Z"));
-	assert_non_null(strstr(out, "2027-03-28 07:00Z"));
-	ran(ctl(&registry.lead, "--json oncall who --at 2027-03-28T07:00Z"), 0);
-	assert_true(json_lines(out));
-	assert_non_null(strstr(out, "\"handle\":\"ctl-lead2\""));
-	assert_int_equal(json_ints(out, "from_unix_ms", from, 8), 1);
-	assert_int_equal(json_ints(out, "to_unix_ms", to, 8), 1);
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "oncall who --at 2027-03-27T08:00Z"), 0);
+	assert_non_null(strstr(ctlrun_out, "hq-lead"));
+	assert_non_null(strstr(ctlrun_out, "2027-03-27 08:00Z"));
+	assert_non_null(strstr(ctlrun_out, "2027-03-28 07:00Z"));
+	ctlrun_ran(ctlrun(&registry.lead, "--json oncall who --at 2027-03-28T07:00Z"), 0);
+	assert_true(json_lines(ctlrun_out));
+	assert_non_null(strstr(ctlrun_out, "\"handle\":\"ctl-lead2\""));
+	assert_int_equal(json_ints(ctlrun_out, "from_unix_ms", from, 8), 1);
+	assert_int_equal(json_ints(ctlrun_out, "to_unix_ms", to, 8), 1);
 	assert_int_equal(from[0], swapfix_utc(2027, 3, 28, 7, 0));
 	assert_int_equal(to[0], swapfix_utc(2027, 3, 29, 7, 0));
 
-	ran(ctl(&registry.lead, "oncall override add ctl-rot --action replace --who hq-lead --with ctl-lead2"
+	ctlrun_ran(ctlrun(&registry.lead, "oncall override add ctl-rot --action replace --who hq-lead --with ctl-lead2"
 	                        " --from 2027-03-27T10:00Z --to 2027-03-27T12:00Z --note dentist"),
 	    0);
-	assert_non_null(strstr(out, "replace hq-lead with ctl-lead2"));
-	ran(ctl(&registry.lead, "oncall who --at 2027-03-27T11:00Z"), 0);
-	assert_non_null(strstr(out, "ctl-lead2"));
-	assert_null(strstr(out, "hq-lead "));
-	ran(ctl(&registry.lead, "oncall override add ctl-rot --action remove --who hq-lead"
+	assert_non_null(strstr(ctlrun_out, "replace hq-lead with ctl-lead2"));
+	ctlrun_ran(ctlrun(&registry.lead, "oncall who --at 2027-03-27T11:00Z"), 0);
+	assert_non_null(strstr(ctlrun_out, "ctl-lead2"));
+	assert_null(strstr(ctlrun_out, "hq-lead "));
+	ctlrun_ran(ctlrun(&registry.lead, "oncall override add ctl-rot --action remove --who hq-lead"
 	                        " --from 2027-03-27T14:00Z --to 2027-03-27T15:00Z"),
 	    0);
-	ran(ctl(&registry.lead, "oncall who --at 2027-03-27T14:30Z"), 0);
-	assert_non_null(strstr(out, "nobody is on call at 2027-03-27 14:30Z"));
-	assert_non_null(strstr(out, "(gap 2027-03-27 14:00Z - 2027-03-27 15:00Z)"));
-	ran(ctl(&registry.lead, "oncall who --from 2027-03-27T00:00Z --to 2027-03-28T00:00Z"), 0);
-	assert_non_null(strstr(out, "Gaps:"));
-	assert_non_null(strstr(out, "  2027-03-27 14:00Z - 2027-03-27 15:00Z"));
-	ran(ctl(&registry.lead, "oncall rotation list"), 0);
+	ctlrun_ran(ctlrun(&registry.lead, "oncall who --at 2027-03-27T14:30Z"), 0);
+	assert_non_null(strstr(ctlrun_out, "nobody is on call at 2027-03-27 14:30Z"));
+	assert_non_null(strstr(ctlrun_out, "(gap 2027-03-27 14:00Z - 2027-03-27 15:00Z)"));
+	ctlrun_ran(ctlrun(&registry.lead, "oncall who --from 2027-03-27T00:00Z --to 2027-03-28T00:00Z"), 0);
+	assert_non_null(strstr(ctlrun_out, "Gaps:"));
+	assert_non_null(strstr(ctlrun_out, "  2027-03-27 14:00Z - 2027-03-27 15:00Z"));
+	ctlrun_ran(ctlrun(&registry.lead, "oncall rotation list"), 0);
 	snprintf(line, sizeof(line), "replace hq-lead with ctl-lead2");
-	assert_non_null(strstr(out, line));
-	assert_non_null(strstr(out, "remove hq-lead"));
+	assert_non_null(strstr(ctlrun_out, line));
+	assert_non_null(strstr(ctlrun_out, "remove hq-lead"));
 	/* Partners may not ask. */
-	ran(ctl(&registry.wn_mgr, "oncall who --at 2027-03-27T11:00Z"), 1);
-	assert_non_null(strstr(err, "PERMISSION_DENIED"));
+	ctlrun_ran(ctlrun(&registry.wn_mgr, "oncall who --at 2027-03-27T11:00Z"), 1);
+	assert_non_null(strstr(ctlrun_err, "PERMISSION_DENIED"));
 }
 
 /* "%-20s  %-16s %-8s %6d %8d %6s": one row of the coverage table. */
@@ -327,53 +297,53 @@ static void coverage_table_and_json(void **state)
 
 	gmtime_r(&t, &tm);
 	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-	ran(ctl(&registry.lead, "--json slot add --queue ctl-cov --language pl --seats 2 --on %s --from 10:00"
+	ctlrun_ran(ctlrun(&registry.lead, "--json slot add --queue ctl-cov --language pl --seats 2 --on %s --from 10:00"
 	                        " --to 12:00 --tz UTC --open-to warsaw-nights", day),
 	    0);
-	json_str(out, "id", slot, sizeof(slot));
-	ran(ctl(&registry.wn_agent1, "slot claim %s", slot), 0);
+	json_str(ctlrun_out, "id", slot, sizeof(slot));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "slot claim %s", slot), 0);
 
 	iso(d + 9 * SWAPFIX_HOUR, from, sizeof(from));
 	iso(d + 13 * SWAPFIX_HOUR, to, sizeof(to));
-	ran(ctl(&registry.lead, "coverage --from %s --to %s --queue ctl-cov", from, to), 0);
-	assert_non_null(strstr(out, "WANTED"));
+	ctlrun_ran(ctlrun(&registry.lead, "coverage --from %s --to %s --queue ctl-cov", from, to), 0);
+	assert_non_null(strstr(ctlrun_out, "WANTED"));
 	coverage_row(row, sizeof(row), d + 10 * SWAPFIX_HOUR, "UTC", "ctl-cov", "pl", 2, 1);
-	if (strstr(out, row) == NULL)
-		print_error("no row '%s' in:\n%s\n", row, out);
-	assert_non_null(strstr(out, row));
+	if (strstr(ctlrun_out, row) == NULL)
+		print_error("no row '%s' in:\n%s\n", row, ctlrun_out);
+	assert_non_null(strstr(ctlrun_out, row));
 	coverage_row(row, sizeof(row), d + 11 * SWAPFIX_HOUR, "UTC", "ctl-cov", "pl", 2, 1);
-	assert_non_null(strstr(out, row));
-	assert_int_equal(lines_with(out, " ctl-cov "), 2);
-	assert_non_null(strstr(out, "ctl-cov/pl"));
-	assert_non_null(strstr(out, "short up to 1 (2 seat-hours)"));
+	assert_non_null(strstr(ctlrun_out, row));
+	assert_int_equal(lines_with(ctlrun_out, " ctl-cov "), 2);
+	assert_non_null(strstr(ctlrun_out, "ctl-cov/pl"));
+	assert_non_null(strstr(ctlrun_out, "short up to 1 (2 seat-hours)"));
 
-	ran(ctl(&registry.lead, "--json coverage --from %s --to %s --queue ctl-cov", from, to), 0);
-	assert_true(json_lines(out));
-	assert_int_equal(json_ints(out, "hour_unix_ms", v, 16), 2);
+	ctlrun_ran(ctlrun(&registry.lead, "--json coverage --from %s --to %s --queue ctl-cov", from, to), 0);
+	assert_true(json_lines(ctlrun_out));
+	assert_int_equal(json_ints(ctlrun_out, "hour_unix_ms", v, 16), 2);
 	assert_int_equal(v[0], d + 10 * SWAPFIX_HOUR);
 	assert_int_equal(v[1], d + 11 * SWAPFIX_HOUR);
-	assert_int_equal(json_ints(out, "wanted", v, 16), 2);
+	assert_int_equal(json_ints(ctlrun_out, "wanted", v, 16), 2);
 	assert_int_equal(v[0], 2);
-	assert_int_equal(json_ints(out, "claimed", v, 16), 2);
+	assert_int_equal(json_ints(ctlrun_out, "claimed", v, 16), 2);
 	assert_int_equal(v[0], 1);
-	assert_int_equal(json_ints(out, "short_max", v, 16), 1);
+	assert_int_equal(json_ints(ctlrun_out, "short_max", v, 16), 1);
 	assert_int_equal(v[0], 1);
-	assert_int_equal(json_ints(out, "seat_hours_short", v, 16), 1);
+	assert_int_equal(json_ints(ctlrun_out, "seat_hours_short", v, 16), 1);
 	assert_int_equal(v[0], 2);
-	assert_non_null(strstr(out, "\"oncall_gaps\":["));
+	assert_non_null(strstr(ctlrun_out, "\"oncall_gaps\":["));
 
 	/* Hours of a zone half an hour off UTC, shown in it. */
 	iso(d + 9 * SWAPFIX_HOUR + 30 * SWAPFIX_MIN, from, sizeof(from));
 	iso(d + 12 * SWAPFIX_HOUR + 30 * SWAPFIX_MIN, to, sizeof(to));
-	ran(ctl(&registry.lead, "coverage --from %s --to %s --queue ctl-cov --tz Asia/Kolkata", from, to), 0);
+	ctlrun_ran(ctlrun(&registry.lead, "coverage --from %s --to %s --queue ctl-cov --tz Asia/Kolkata", from, to), 0);
 	coverage_row(row, sizeof(row), d + 9 * SWAPFIX_HOUR + 30 * SWAPFIX_MIN, "Asia/Kolkata", "ctl-cov", "pl", 2, 1);
-	if (strstr(out, row) == NULL)
-		print_error("no row '%s' in:\n%s\n", row, out);
-	assert_non_null(strstr(out, row));
-	assert_int_equal(lines_with(out, " ctl-cov "), 3);
+	if (strstr(ctlrun_out, row) == NULL)
+		print_error("no row '%s' in:\n%s\n", row, ctlrun_out);
+	assert_non_null(strstr(ctlrun_out, row));
+	assert_int_equal(lines_with(ctlrun_out, " ctl-cov "), 3);
 	/* Partners may not see coverage. */
-	ran(ctl(&registry.wn_mgr, "coverage --from %s --to %s", from, to), 1);
-	assert_non_null(strstr(err, "PERMISSION_DENIED"));
+	ctlrun_ran(ctlrun(&registry.wn_mgr, "coverage --from %s --to %s", from, to), 1);
+	assert_non_null(strstr(ctlrun_err, "PERMISSION_DENIED"));
 }
 
 static void usage_errors_exit_2_and_help_exits_0(void **state)
@@ -415,21 +385,21 @@ static void usage_errors_exit_2_and_help_exits_0(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = ctl(&registry.lead, "%s", bad[i]);
+		int rc = ctlrun(&registry.lead, "%s", bad[i]);
 		if (rc != 2)
-			print_error("batonctl %s: exit %d, want 2 (stderr: %s)\n", bad[i], rc, err);
+			print_error("batonctl %s: exit %d, want 2 (stderr: %s)\n", bad[i], rc, ctlrun_err);
 		assert_int_equal(rc, 2);
-		if (strstr(err, "batonctl") == NULL && strstr(err, "Usage") == NULL)
-			print_error("batonctl %s: no message on stderr: %s\n", bad[i], err);
-		assert_true(strstr(err, "batonctl") != NULL || strstr(err, "Usage") != NULL);
+		if (strstr(ctlrun_err, "batonctl") == NULL && strstr(ctlrun_err, "Usage") == NULL)
+			print_error("batonctl %s: no message on stderr: %s\n", bad[i], ctlrun_err);
+		assert_true(strstr(ctlrun_err, "batonctl") != NULL || strstr(ctlrun_err, "Usage") != NULL);
 	}
 	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++) {
-		ran(ctl(NULL, "%s", help[i]), 0);
-		assert_non_null(strstr(out, "Usage: batonctl"));
+		ctlrun_ran(ctlrun(NULL, "%s", help[i]), 0);
+		assert_non_null(strstr(ctlrun_out, "Usage: batonctl"));
 	}
-	ran(ctl(NULL, "--help"), 0);
-	assert_non_null(strstr(out, "coverage"));
-	assert_non_null(strstr(out, "swap"));
+	ctlrun_ran(ctlrun(NULL, "--help"), 0);
+	assert_non_null(strstr(ctlrun_out, "coverage"));
+	assert_non_null(strstr(ctlrun_out, "swap"));
 }
 
 int main(void)

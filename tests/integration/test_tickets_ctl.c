@@ -12,145 +12,23 @@
 
 #include <baton/client.h>
 
+#include "ctlrun.h"
 #include "harness.h"
-#include "jsonlines.h"
 #include "registry.h"
 #include "shiftfix.h"
 #include "ticketfix.h"
 #include "watchfix.h"
-
-/* batonctl's output of the last run. */
-static char out[256 * 1024], err[16 * 1024];
-/* Put before batonctl's path (a command that runs it), or "". */
-static const char *ctl_prefix = "";
-
-/* Runs batonctl as person (NULL: no key or server flags) with the argument
- * text args (after fmt); returns its exit status. */
-static int ctl(const fixture_person *person, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ctl(const fixture_person *person, const char *fmt, ...)
-{
-	char cmd[4096], args[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	if (person != NULL)
-		snprintf(cmd, sizeof(cmd), "%s%s --url %s --key %s --server-key %s.pub %s", ctl_prefix,
-		    harness_bin("batonctl"), registry.srv.url, person->key_file, registry.srv.key_file, args);
-	else
-		snprintf(cmd, sizeof(cmd), "%s%s %s", ctl_prefix, harness_bin("batonctl"), args);
-	return harness_run(cmd, out, sizeof(out), err, sizeof(err));
-}
-
-/* Asserts that the last run exited with want. */
-#define ran(rc, want)                                                                                   \
-	do {                                                                                                \
-		int ran_rc_ = (rc);                                                                             \
-		if (ran_rc_ != (want))                                                                          \
-			print_error("exit %d, want %d; stdout: %.2000s\nstderr: %s\n", ran_rc_, (want), out, err); \
-		assert_int_equal(ran_rc_, (want));                                                              \
-	} while (0)
-
-/* Asserts that the last run said part on stdout (out) or stderr. */
-static void said(const char *where, const char *part)
-{
-	if (strstr(where, part) == NULL)
-		print_error("'%s' is not in:\n%.3000s\n", part, where);
-	assert_non_null(strstr(where, part));
-}
-
-/* ---- JSON ------------------------------------------------------------------------ */
-
-/* Asserts that s is one JSON object per line, every line; returns how many. */
-static int json_lines(const char *s)
-{
-	int n = jsonlines_count(s);
-
-	if (n < 0)
-		print_error("not one JSON object per line: %.300s\n", s);
-	assert_true(n >= 0);
-	return n;
-}
-
-/* The string value of the first "key" in s (up to the end of its line), into v; false if none. */
-static bool json_str(const char *s, const char *key, char *v, size_t len)
-{
-	const char *eol = strchr(s, '\n'), *p, *e;
-	char pat[64];
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	if ((p = strstr(s, pat)) == NULL || (eol != NULL && p > eol))
-		return false;
-	p += strlen(pat);
-	for (e = p; *e != '"' && *e != '\0'; e++)
-		if (*e == '\\' && e[1] != '\0')
-			e++;
-	snprintf(v, len, "%.*s", (int)(e - p), p);
-	return true;
-}
-
-/* The number after the first "key": in s (its line), or -1. */
-static long long json_int(const char *s, const char *key)
-{
-	const char *eol = strchr(s, '\n'), *p;
-	char pat[64];
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	if ((p = strstr(s, pat)) == NULL || (eol != NULL && p > eol))
-		return -1;
-	return strtoll(p + strlen(pat), NULL, 10);
-}
-
-static void json_str_is(const char *s, const char *key, const char *want)
-{
-	char got[512];
-
-	if (!json_str(s, key, got, sizeof(got)) || strcmp(got, want) != 0)
-		print_error("\"%s\" is not \"%s\" in %.1000s\n", key, want, s);
-	assert_true(json_str(s, key, got, sizeof(got)));
-	assert_string_equal(got, want);
-}
-
-/* The start of the line of s that holds part (fails the case if none). */
-static const char *line_of(const char *s, const char *part)
-{
-	const char *p = strstr(s, part);
-
-	if (p == NULL)
-		print_error("'%s' is not in:\n%.3000s\n", part, s);
-	assert_non_null(p);
-	while (p > s && p[-1] != '\n')
-		p--;
-	return p;
-}
-
-/* The next line after p, or NULL at the end. */
-static const char *next_line(const char *p)
-{
-	p = strchr(p, '\n');
-	return p != NULL && p[1] != '\0' ? p + 1 : NULL;
-}
-
-static size_t occurrences(const char *s, const char *part)
-{
-	size_t n = 0;
-
-	for (const char *p = strstr(s, part); p != NULL; p = strstr(p + 1, part))
-		n++;
-	return n;
-}
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
 /* batonctl ticket create as the integration principal; the id to id. */
 static void create(const char *ref, const char *lang, int severity, const char *tier, char id[40])
 {
-	ran(ctl(&registry.integ, "--json ticket create --source ctl --ref %s --subject 'Case %s' --customer c-%s"
+	ctlrun_ran(ctlrun(&registry.integ, "--json ticket create --source ctl --ref %s --subject 'Case %s' --customer c-%s"
 	                         " --tier %s --language %s --severity %d", ref, ref, ref, tier, lang, severity),
 	    0);
-	json_lines(out);
-	assert_true(json_str(out, "id", id, 40));
+	ctlrun_json_lines(ctlrun_out);
+	assert_true(ctlrun_json_str(ctlrun_out, "id", id, 40));
 	assert_int_equal(strlen(id), 36);
 }
 
@@ -161,103 +39,103 @@ static void ticket_verbs_from_intake_to_reopen(void **state)
 	char id[40], again[40];
 	(void)state;
 
-	ran(ctl(&registry.integ, "--json ticket create --source ctl --ref fire-1 --subject 'Printer on fire'"
+	ctlrun_ran(ctlrun(&registry.integ, "--json ticket create --source ctl --ref fire-1 --subject 'Printer on fire'"
 	                         " --customer c-9 --tier priority --channel chat --language de --severity 2"
 	                         " --body 'It is burning'"),
 	    0);
-	assert_int_equal(json_lines(out), 1);
-	said(out, "\"created\":true");
-	assert_true(json_str(out, "id", id, sizeof(id)));
-	json_str_is(out, "status", "queued");
-	json_str_is(out, "queue", "in-house");
-	json_str_is(out, "channel", "chat");
-	assert_int_equal(json_int(out, "priority"), 250); /* 100 * (4 - 2) + 50 */
+	assert_int_equal(ctlrun_json_lines(ctlrun_out), 1);
+	ctlrun_said(ctlrun_out, "\"created\":true");
+	assert_true(ctlrun_json_str(ctlrun_out, "id", id, sizeof(id)));
+	ctlrun_json_str_is(ctlrun_out, "status", "queued");
+	ctlrun_json_str_is(ctlrun_out, "queue", "in-house");
+	ctlrun_json_str_is(ctlrun_out, "channel", "chat");
+	assert_int_equal(ctlrun_json_int(ctlrun_out, "priority"), 250); /* 100 * (4 - 2) + 50 */
 	/* The same source and reference: the same ticket, nothing new. */
-	ran(ctl(&registry.integ, "--json ticket create --source ctl --ref fire-1 --subject 'Printer on fire'"
+	ctlrun_ran(ctlrun(&registry.integ, "--json ticket create --source ctl --ref fire-1 --subject 'Printer on fire'"
 	                         " --customer c-9 --tier priority --channel chat --language de --severity 2"),
 	    0);
-	said(out, "\"created\":false");
-	assert_true(json_str(out, "id", again, sizeof(again)));
+	ctlrun_said(ctlrun_out, "\"created\":false");
+	assert_true(ctlrun_json_str(ctlrun_out, "id", again, sizeof(again)));
 	assert_string_equal(again, id);
 	assert_int_equal(registry_sqln("SELECT count(*) FROM ticket WHERE source = 'ctl' AND external_ref = 'fire-1'"), 1);
 	/* An agent may not create. */
-	ran(ctl(&registry.wn_agent1, "ticket create --source ctl --ref fire-2 --subject s --customer c --language de"
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "ticket create --source ctl --ref fire-2 --subject s --customer c --language de"
 	                             " --severity 2"),
 	    1);
-	said(err, "PERMISSION_DENIED");
+	ctlrun_said(ctlrun_err, "PERMISSION_DENIED");
 
 	/* The queue, as a table and as JSON. */
-	ran(ctl(&registry.hq_mgr, "ticket list --queue in-house"), 0);
-	said(out, "Printer on fire");
-	ran(ctl(&registry.hq_mgr, "--json ticket list --queue in-house"), 0);
-	json_lines(out);
-	said(out, id);
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "ticket list --queue in-house"), 0);
+	ctlrun_said(ctlrun_out, "Printer on fire");
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "--json ticket list --queue in-house"), 0);
+	ctlrun_json_lines(ctlrun_out);
+	ctlrun_said(ctlrun_out, id);
 
-	ran(ctl(&registry.hq_mgr, "--json ticket take %s", id), 0);
-	json_str_is(out, "status", "assigned");
-	json_str_is(out, "owner", "hq-manager");
-	ran(ctl(&registry.lead, "ticket take %s", id), 1);
-	said(err, "FAILED_PRECONDITION");
-	said(err, "hq-manager");
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "--json ticket take %s", id), 0);
+	ctlrun_json_str_is(ctlrun_out, "status", "assigned");
+	ctlrun_json_str_is(ctlrun_out, "owner", "hq-manager");
+	ctlrun_ran(ctlrun(&registry.lead, "ticket take %s", id), 1);
+	ctlrun_said(ctlrun_err, "FAILED_PRECONDITION");
+	ctlrun_said(ctlrun_err, "hq-manager");
 
-	ran(ctl(&registry.hq_mgr, "--json ticket reply %s --body 'We are on it'", id), 0);
-	assert_true(json_int(out, "first_response_unix_ms") > 0);
-	ran(ctl(&registry.hq_mgr, "ticket note %s --body 'called the customer'", id), 0);
-	ran(ctl(&registry.hq_mgr, "--json ticket pending %s --reason 'waiting for photos'", id), 0);
-	json_str_is(out, "status", "pending");
-	json_str_is(out, "pending_reason", "waiting for photos");
-	ran(ctl(&registry.hq_mgr, "ticket pending %s --reason again", id), 1);
-	said(err, "FAILED_PRECONDITION");
-	said(err, "pending");
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "--json ticket reply %s --body 'We are on it'", id), 0);
+	assert_true(ctlrun_json_int(ctlrun_out, "first_response_unix_ms") > 0);
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "ticket note %s --body 'called the customer'", id), 0);
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "--json ticket pending %s --reason 'waiting for photos'", id), 0);
+	ctlrun_json_str_is(ctlrun_out, "status", "pending");
+	ctlrun_json_str_is(ctlrun_out, "pending_reason", "waiting for photos");
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "ticket pending %s --reason again", id), 1);
+	ctlrun_said(ctlrun_err, "FAILED_PRECONDITION");
+	ctlrun_said(ctlrun_err, "pending");
 	/* The customer writes, by id and by source and reference: awake again. */
-	ran(ctl(&registry.integ, "--json ticket reply-customer %s --body 'photos attached'", id), 0);
-	json_str_is(out, "status", "assigned");
-	ran(ctl(&registry.integ, "ticket reply-customer --source ctl --ref fire-1 --body 'and one more'"), 0);
+	ctlrun_ran(ctlrun(&registry.integ, "--json ticket reply-customer %s --body 'photos attached'", id), 0);
+	ctlrun_json_str_is(ctlrun_out, "status", "assigned");
+	ctlrun_ran(ctlrun(&registry.integ, "ticket reply-customer --source ctl --ref fire-1 --body 'and one more'"), 0);
 
 	/* A pass needs a note; then the lead owns it. */
-	assert_true(ctl(&registry.hq_mgr, "ticket pass %s --to hq-lead", id) != 0);
-	said(err, "note");
+	assert_true(ctlrun(&registry.hq_mgr, "ticket pass %s --to hq-lead", id) != 0);
+	ctlrun_said(ctlrun_err, "note");
 	assert_int_equal(ticketfix_events(id, "ticket.passed"), 0);
-	ran(ctl(&registry.hq_mgr, "--json ticket pass %s --to hq-lead --note 'needs a lead'", id), 0);
-	json_str_is(out, "owner", "hq-lead");
-	ran(ctl(&registry.hq_mgr, "ticket note %s --body 'not mine now'", id), 1);
-	said(err, "FAILED_PRECONDITION");
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "--json ticket pass %s --to hq-lead --note 'needs a lead'", id), 0);
+	ctlrun_json_str_is(ctlrun_out, "owner", "hq-lead");
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "ticket note %s --body 'not mine now'", id), 1);
+	ctlrun_said(ctlrun_err, "FAILED_PRECONDITION");
 
-	ran(ctl(&registry.lead, "--json ticket resolve %s --code replaced --note 'new printer sent'", id), 0);
-	json_str_is(out, "status", "resolved");
-	json_str_is(out, "resolution_code", "replaced");
-	json_str_is(out, "resolved_by", "hq-lead");
-	ran(ctl(&registry.lead, "ticket resolve %s --code replaced --note twice", id), 1);
-	said(err, "FAILED_PRECONDITION");
-	ran(ctl(&registry.lead, "ticket resolve %s --code 'Not A Code' --note n", id), 1);
-	said(err, "INVALID_ARGUMENT");
-	ran(ctl(&registry.hq_mgr, "--json ticket reopen %s --reason 'still smoking'", id), 0);
-	json_str_is(out, "status", "queued");
-	assert_int_equal(json_int(out, "reopen_count"), 1);
-	ran(ctl(&registry.hq_mgr, "ticket reopen %s --reason twice", id), 1);
-	said(err, "FAILED_PRECONDITION");
+	ctlrun_ran(ctlrun(&registry.lead, "--json ticket resolve %s --code replaced --note 'new printer sent'", id), 0);
+	ctlrun_json_str_is(ctlrun_out, "status", "resolved");
+	ctlrun_json_str_is(ctlrun_out, "resolution_code", "replaced");
+	ctlrun_json_str_is(ctlrun_out, "resolved_by", "hq-lead");
+	ctlrun_ran(ctlrun(&registry.lead, "ticket resolve %s --code replaced --note twice", id), 1);
+	ctlrun_said(ctlrun_err, "FAILED_PRECONDITION");
+	ctlrun_ran(ctlrun(&registry.lead, "ticket resolve %s --code 'Not A Code' --note n", id), 1);
+	ctlrun_said(ctlrun_err, "INVALID_ARGUMENT");
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "--json ticket reopen %s --reason 'still smoking'", id), 0);
+	ctlrun_json_str_is(ctlrun_out, "status", "queued");
+	assert_int_equal(ctlrun_json_int(ctlrun_out, "reopen_count"), 1);
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "ticket reopen %s --reason twice", id), 1);
+	ctlrun_said(ctlrun_err, "FAILED_PRECONDITION");
 
 	/* The whole story, for people and as JSON with every event. */
-	ran(ctl(&registry.hq_mgr, "ticket show %s", id), 0);
-	said(out, "Printer on fire");
-	said(out, "It is burning");
-	said(out, "needs a lead");
-	said(out, "still smoking");
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "ticket show %s", id), 0);
+	ctlrun_said(ctlrun_out, "Printer on fire");
+	ctlrun_said(ctlrun_out, "It is burning");
+	ctlrun_said(ctlrun_out, "needs a lead");
+	ctlrun_said(ctlrun_out, "still smoking");
 	const char *kinds[] = { "ticket.created", "ticket.taken", "ticket.replied", "ticket.noted", "ticket.pending",
 		"ticket.customer_replied", "ticket.passed", "ticket.resolved", "ticket.reopened" };
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		said(out, kinds[i]);
-	ran(ctl(&registry.hq_mgr, "--json ticket show %s", id), 0);
-	assert_int_equal(json_lines(out), 1);
-	said(out, "\"messages\":[");
-	said(out, "\"events\":[");
-	assert_int_equal((long)occurrences(out, "\"kind\":\"ticket."), ticketfix_events(id, NULL));
-	assert_int_equal((long)occurrences(out, "\"kind\":\"handoff\""), 1);
+		ctlrun_said(ctlrun_out, kinds[i]);
+	ctlrun_ran(ctlrun(&registry.hq_mgr, "--json ticket show %s", id), 0);
+	assert_int_equal(ctlrun_json_lines(ctlrun_out), 1);
+	ctlrun_said(ctlrun_out, "\"messages\":[");
+	ctlrun_said(ctlrun_out, "\"events\":[");
+	assert_int_equal((long)ctlrun_occurrences(ctlrun_out, "\"kind\":\"ticket."), ticketfix_events(id, NULL));
+	assert_int_equal((long)ctlrun_occurrences(ctlrun_out, "\"kind\":\"handoff\""), 1);
 
 	/* Usage errors exit 2 and call nobody. */
-	ran(ctl(&registry.lead, "ticket take"), 2);
-	ran(ctl(&registry.lead, "ticket frobnicate %s", id), 2);
-	ran(ctl(&registry.integ, "ticket create --source ctl --ref r --subject s --customer c --language de"
+	ctlrun_ran(ctlrun(&registry.lead, "ticket take"), 2);
+	ctlrun_ran(ctlrun(&registry.lead, "ticket frobnicate %s", id), 2);
+	ctlrun_ran(ctlrun(&registry.integ, "ticket create --source ctl --ref r --subject s --customer c --language de"
 	                         " --severity 9"),
 	    2);
 }
@@ -269,25 +147,25 @@ static void a_partner_agent_works_the_night_shift(void **state)
 
 	ticketfix_on_shift(&registry.wn_agent1, registry.wn_id, "pl", shiftfix_now_ms() + SH_HOUR_MS, NULL, NULL);
 	create("night-1", "pl", 1, "strategic", id);
-	ran(ctl(&registry.wn_agent1, "--json ticket list"), 0);
-	said(out, id);
-	json_str_is(line_of(out, id), "queue", "warsaw-nights");
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "--json ticket list"), 0);
+	ctlrun_said(ctlrun_out, id);
+	ctlrun_json_str_is(ctlrun_line_of(ctlrun_out, id), "queue", "warsaw-nights");
 	/* Another partner cannot see it, let alone take it. */
-	ran(ctl(&registry.sl_agent1, "ticket show %s", id), 1);
-	said(err, "NOT_FOUND");
-	ran(ctl(&registry.sl_agent1, "ticket take %s", id), 1);
-	said(err, "NOT_FOUND");
-	ran(ctl(&registry.sl_agent1, "--json ticket list --queue warsaw-nights"), 1);
+	ctlrun_ran(ctlrun(&registry.sl_agent1, "ticket show %s", id), 1);
+	ctlrun_said(ctlrun_err, "NOT_FOUND");
+	ctlrun_ran(ctlrun(&registry.sl_agent1, "ticket take %s", id), 1);
+	ctlrun_said(ctlrun_err, "NOT_FOUND");
+	ctlrun_ran(ctlrun(&registry.sl_agent1, "--json ticket list --queue warsaw-nights"), 1);
 
-	ran(ctl(&registry.wn_agent1, "ticket take %s", id), 0);
-	ran(ctl(&registry.wn_agent1, "--json ticket list --mine"), 0);
-	assert_int_equal(json_lines(out), 1);
-	said(out, id);
-	ran(ctl(&registry.wn_agent1, "ticket reply %s --body 'Dzień dobry, już sprawdzamy.'", id), 0);
-	ran(ctl(&registry.wn_agent1, "--json ticket resolve %s --code solved --note 'reset the password'", id), 0);
-	json_str_is(out, "status", "resolved");
-	ran(ctl(&registry.wn_agent1, "ticket list --mine"), 0);
-	assert_null(strstr(out, id));
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "ticket take %s", id), 0);
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "--json ticket list --mine"), 0);
+	assert_int_equal(ctlrun_json_lines(ctlrun_out), 1);
+	ctlrun_said(ctlrun_out, id);
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "ticket reply %s --body 'Dzień dobry, już sprawdzamy.'", id), 0);
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "--json ticket resolve %s --code solved --note 'reset the password'", id), 0);
+	ctlrun_json_str_is(ctlrun_out, "status", "resolved");
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "ticket list --mine"), 0);
+	assert_null(strstr(ctlrun_out, id));
 }
 
 static void lists_page_in_priority_order(void **state)
@@ -310,92 +188,92 @@ static void lists_page_in_priority_order(void **state)
 	token[0] = '\0';
 	do {
 		size_t n = 0;
-		ran(ctl(&registry.lead, "--json ticket list --queue in-house --page-size 2%s%s", token[0] ? " --page " : "",
+		ctlrun_ran(ctlrun(&registry.lead, "--json ticket list --queue in-house --page-size 2%s%s", token[0] ? " --page " : "",
 		        token),
 		    0);
-		json_lines(out);
+		ctlrun_json_lines(ctlrun_out);
 		token[0] = '\0';
-		for (const char *p = out; p != NULL; p = next_line(p)) {
+		for (const char *p = ctlrun_out; p != NULL; p = ctlrun_next_line(p)) {
 			char one[40];
-			if (json_str(p, "next_page_token", token, sizeof(token)))
+			if (ctlrun_json_str(p, "next_page_token", token, sizeof(token)))
 				break;
-			assert_true(json_str(p, "id", one, sizeof(one)));
+			assert_true(ctlrun_json_str(p, "id", one, sizeof(one)));
 			used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s", used ? "," : "", one);
 			assert_true(n < 2);
-			prio[n] = json_int(p, "priority");
+			prio[n] = ctlrun_json_int(p, "priority");
 			assert_true(n == 0 || prio[n] <= prio[n - 1]);
 			n++;
 		}
 	} while (token[0] != '\0' && ++pages < 100);
 	assert_string_equal(got, table);
 	for (int i = 0; i < 6; i++)
-		said(got, id[i]);
+		ctlrun_said(got, id[i]);
 
 	/* All pages at once: the same. */
-	ran(ctl(&registry.lead, "--json ticket list --queue in-house --page-size 2 --all-pages"), 0);
-	assert_true(json_lines(out) >= 6);
+	ctlrun_ran(ctlrun(&registry.lead, "--json ticket list --queue in-house --page-size 2 --all-pages"), 0);
+	assert_true(ctlrun_json_lines(ctlrun_out) >= 6);
 	got[0] = '\0';
 	used = 0;
-	for (const char *p = out; p != NULL; p = next_line(p)) {
+	for (const char *p = ctlrun_out; p != NULL; p = ctlrun_next_line(p)) {
 		char one[40];
-		if (json_str(p, "id", one, sizeof(one)))
+		if (ctlrun_json_str(p, "id", one, sizeof(one)))
 			used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s", used ? "," : "", one);
 	}
 	assert_string_equal(got, table);
-	ran(ctl(&registry.lead, "ticket list --page-size 501"), 2);
-	assert_true(ctl(&registry.lead, "ticket list --status bogus") != 0);
-	said(err, "bogus");
+	ctlrun_ran(ctlrun(&registry.lead, "ticket list --page-size 501"), 2);
+	assert_true(ctlrun(&registry.lead, "ticket list --status bogus") != 0);
+	ctlrun_said(ctlrun_err, "bogus");
 }
 
 static void ownership_timeouts_are_set_per_organization(void **state)
 {
 	(void)state;
 
-	ran(ctl(&registry.lead, "--json ticket policy set --org warsaw-nights --ownership-timeout 45m"), 0);
-	assert_int_equal(json_int(out, "ownership_timeout_s"), 2700);
+	ctlrun_ran(ctlrun(&registry.lead, "--json ticket policy set --org warsaw-nights --ownership-timeout 45m"), 0);
+	assert_int_equal(ctlrun_json_int(ctlrun_out, "ownership_timeout_s"), 2700);
 	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM sla_contract p JOIN org o"
 	                               " ON o.id = p.org_id WHERE o.name = 'warsaw-nights' ORDER BY version DESC LIMIT 1"),
 	    2700);
-	ran(ctl(&registry.lead, "ticket policy set --org sol-latino --ownership-timeout 2h"), 0);
-	ran(ctl(&registry.lead, "ticket policy set --ownership-timeout 45s"), 0);
+	ctlrun_ran(ctlrun(&registry.lead, "ticket policy set --org sol-latino --ownership-timeout 2h"), 0);
+	ctlrun_ran(ctlrun(&registry.lead, "ticket policy set --ownership-timeout 45s"), 0);
 	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM sla_contract"
 	                               " WHERE org_id IS NULL ORDER BY version DESC LIMIT 1"),
 	    45);
-	ran(ctl(&registry.lead, "ticket policy set --ownership-timeout 1800"), 0);
+	ctlrun_ran(ctlrun(&registry.lead, "ticket policy set --ownership-timeout 1800"), 0);
 	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM sla_contract"
 	                               " WHERE org_id IS NULL ORDER BY version DESC LIMIT 1"),
 	    1800);
 
 	/* Refused: not a duration, too long, not a lead. Nothing changes. */
-	ran(ctl(&registry.lead, "ticket policy set --org warsaw-nights --ownership-timeout soon"), 2);
-	assert_true(ctl(&registry.lead, "ticket policy set --org warsaw-nights --ownership-timeout 8d") != 0);
-	ran(ctl(&registry.wn_mgr, "ticket policy set --org warsaw-nights --ownership-timeout 1h"), 1);
-	said(err, "PERMISSION_DENIED");
+	ctlrun_ran(ctlrun(&registry.lead, "ticket policy set --org warsaw-nights --ownership-timeout soon"), 2);
+	assert_true(ctlrun(&registry.lead, "ticket policy set --org warsaw-nights --ownership-timeout 8d") != 0);
+	ctlrun_ran(ctlrun(&registry.wn_mgr, "ticket policy set --org warsaw-nights --ownership-timeout 1h"), 1);
+	ctlrun_said(ctlrun_err, "PERMISSION_DENIED");
 	assert_int_equal(registry_sqln("SELECT extract(epoch FROM ownership_timeout)::int FROM sla_contract p JOIN org o"
 	                               " ON o.id = p.org_id WHERE o.name = 'warsaw-nights' ORDER BY version DESC LIMIT 1"),
 	    2700);
 
 	/* A partner reads the default and its own, not another's. */
-	ran(ctl(&registry.wn_agent1, "ticket policy list"), 0);
-	said(out, "warsaw-nights");
-	said(out, "45m");
-	assert_null(strstr(out, "sol-latino"));
-	ran(ctl(&registry.lead, "--json ticket policy list"), 0);
-	assert_true(json_lines(out) >= 3);
-	json_str_is(out, "org", ""); /* the default first */
-	said(out, "sol-latino");
+	ctlrun_ran(ctlrun(&registry.wn_agent1, "ticket policy list"), 0);
+	ctlrun_said(ctlrun_out, "warsaw-nights");
+	ctlrun_said(ctlrun_out, "45m");
+	assert_null(strstr(ctlrun_out, "sol-latino"));
+	ctlrun_ran(ctlrun(&registry.lead, "--json ticket policy list"), 0);
+	assert_true(ctlrun_json_lines(ctlrun_out) >= 3);
+	ctlrun_json_str_is(ctlrun_out, "org", ""); /* the default first */
+	ctlrun_said(ctlrun_out, "sol-latino");
 }
 
 /* The events batonctl watch --json printed, appended to s. */
 static void printed_events(watchfix_seen *s)
 {
-	for (const char *p = out; p != NULL && *p != '\0'; p = next_line(p)) {
+	for (const char *p = ctlrun_out; p != NULL && *p != '\0'; p = ctlrun_next_line(p)) {
 		char cursor[48], kind[64], subject[64], org[64];
-		assert_true(json_str(p, "cursor", cursor, sizeof(cursor)));
-		assert_true(json_str(p, "kind", kind, sizeof(kind)));
-		assert_true(json_str(p, "subject", subject, sizeof(subject)));
-		assert_true(json_str(p, "org", org, sizeof(org)));
-		watchfix_add(s, (long)json_int(p, "id"), cursor, kind, subject, org);
+		assert_true(ctlrun_json_str(p, "cursor", cursor, sizeof(cursor)));
+		assert_true(ctlrun_json_str(p, "kind", kind, sizeof(kind)));
+		assert_true(ctlrun_json_str(p, "subject", subject, sizeof(subject)));
+		assert_true(ctlrun_json_str(p, "org", org, sizeof(org)));
+		watchfix_add(s, (long)ctlrun_json_int(p, "id"), cursor, kind, subject, org);
 	}
 }
 
@@ -411,7 +289,7 @@ static void watch_resumes_from_its_cursor_file(void **state)
 	/* A first run with no file starts from now and saves where it got to. */
 	snprintf(file, sizeof(file), "%s/watch.cursor", registry.pg.dir);
 	remove(file);
-	ran(ctl(&registry.lead, "watch --cursor-file %s --for 1 --wait-ms 500", file), 0);
+	ctlrun_ran(ctlrun(&registry.lead, "watch --cursor-file %s --for 1 --wait-ms 500", file), 0);
 	assert_non_null(f = fopen(file, "r"));
 	assert_non_null(fgets(start, sizeof(start), f));
 	fclose(f);
@@ -425,8 +303,8 @@ static void watch_resumes_from_its_cursor_file(void **state)
 		create(ref, "en", 3, "standard", id[i]);
 	}
 	watchfix_init(&s, start);
-	ran(ctl(&registry.lead, "--json watch --cursor-file %s --kinds ticket. --count 4", file), 0);
-	assert_int_equal(json_lines(out), 4);
+	ctlrun_ran(ctlrun(&registry.lead, "--json watch --cursor-file %s --kinds ticket. --count 4", file), 0);
+	assert_int_equal(ctlrun_json_lines(ctlrun_out), 4);
 	printed_events(&s);
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -435,8 +313,8 @@ static void watch_resumes_from_its_cursor_file(void **state)
 		snprintf(ref, sizeof(ref), "watch-%d", i);
 		create(ref, "en", 3, "standard", id[i]);
 	}
-	ran(ctl(&registry.lead, "--json watch --cursor-file %s --kinds ticket. --count 6", file), 0);
-	assert_int_equal(json_lines(out), 6);
+	ctlrun_ran(ctlrun(&registry.lead, "--json watch --cursor-file %s --kinds ticket. --count 6", file), 0);
+	assert_int_equal(ctlrun_json_lines(ctlrun_out), 6);
 	printed_events(&s);
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -457,11 +335,11 @@ static void watch_resumes_from_its_cursor_file(void **state)
 	 * exits 0. */
 	create("watch-10", "en", 3, "standard", live[0]);
 	create("watch-11", "en", 3, "standard", live[1]);
-	ctl_prefix = "timeout --preserve-status -s TERM 4 ";
-	rc = ctl(&registry.lead, "--json watch --cursor-file %s --kinds ticket. --wait-ms 1000", file);
-	ctl_prefix = "";
-	ran(rc, 0);
-	assert_int_equal(json_lines(out), 2);
+	ctlrun_prefix = "timeout --preserve-status -s TERM 4 ";
+	rc = ctlrun(&registry.lead, "--json watch --cursor-file %s --kinds ticket. --wait-ms 1000", file);
+	ctlrun_prefix = "";
+	ctlrun_ran(rc, 0);
+	assert_int_equal(ctlrun_json_lines(ctlrun_out), 2);
 	watchfix_init(&s, saved);
 	printed_events(&s);
 	assert_int_equal(watchfix_count(&s, "ticket.created", live[0]), 1);
@@ -474,8 +352,8 @@ static void watch_resumes_from_its_cursor_file(void **state)
 	watchfix_free(&s);
 
 	/* From the oldest event on. */
-	ran(ctl(&registry.lead, "--json watch --from-start --count 3"), 0);
-	assert_int_equal(json_lines(out), 3);
+	ctlrun_ran(ctlrun(&registry.lead, "--json watch --from-start --count 3"), 0);
+	assert_int_equal(ctlrun_json_lines(ctlrun_out), 3);
 	watchfix_init(&s, "");
 	printed_events(&s);
 	snprintf(s.cursor, sizeof(s.cursor), "%s", s.cursors[2]);
@@ -483,15 +361,15 @@ static void watch_resumes_from_its_cursor_file(void **state)
 	watchfix_free(&s);
 
 	/* For people: one line per event. */
-	ran(ctl(&registry.lead, "watch --cursor %s --kinds ticket.created --count 2", start), 0);
-	said(out, "ticket.created");
-	said(out, id[0]);
-	said(out, id[1]);
-	assert_null(strstr(out, id[2]));
+	ctlrun_ran(ctlrun(&registry.lead, "watch --cursor %s --kinds ticket.created --count 2", start), 0);
+	ctlrun_said(ctlrun_out, "ticket.created");
+	ctlrun_said(ctlrun_out, id[0]);
+	ctlrun_said(ctlrun_out, id[1]);
+	assert_null(strstr(ctlrun_out, id[2]));
 	/* Refused: both cursors, a bad cursor. */
-	ran(ctl(&registry.lead, "watch --cursor %s --cursor-file %s --count 1", start, file), 2);
-	ran(ctl(&registry.lead, "watch --cursor not-a-cursor --count 1"), 1);
-	said(err, "INVALID_ARGUMENT");
+	ctlrun_ran(ctlrun(&registry.lead, "watch --cursor %s --cursor-file %s --count 1", start, file), 2);
+	ctlrun_ran(ctlrun(&registry.lead, "watch --cursor not-a-cursor --count 1"), 1);
+	ctlrun_said(ctlrun_err, "INVALID_ARGUMENT");
 }
 
 int main(void)
