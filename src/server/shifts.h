@@ -58,6 +58,10 @@ baton_status shifts_claim_from_row(rpc_call *call, const PGresult *res, int row,
  * may not see them (partners see their own organization only). */
 baton_status shifts_person_find(rpc_call *call, const char *handle_or_id, shifts_person *out);
 
+/* A zone PostgreSQL knows by name (pg_timezone_names): INVALID_ARGUMENT
+ * saying so otherwise. Every request that names a time zone checks it here. */
+baton_status shifts_check_time_zone(rpc_call *call, const char *tz);
+
 /* A slot by id (NOT_FOUND, naming it, if there is none the caller may
  * see). With lock, the row is locked FOR UPDATE (in-house callers only:
  * partners may not update slots). */

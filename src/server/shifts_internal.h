@@ -57,8 +57,6 @@ baton_status shifts_check_note(rpc_call *call, const char *what, const char *tex
 baton_status shifts_check_swap_approval(rpc_call *call, const char *approval, const char **out);
 /* 0: the server's default; -1: none; 1..30 days. *out_s is what to store. */
 baton_status shifts_check_cutoff(rpc_call *call, int64_t cutoff_s, int64_t *out_s);
-/* A zone PostgreSQL knows by name (pg_timezone_names). */
-baton_status shifts_check_time_zone(rpc_call *call, const char *tz);
 /* [starts, ends) of a slot: starts < ends, at most 24 h, ends after now. */
 baton_status shifts_check_instants(rpc_call *call, int64_t starts_ms, int64_t ends_ms);
 /*

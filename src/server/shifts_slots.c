@@ -109,7 +109,7 @@ baton_status shifts_check_time_zone(rpc_call *call, const char *tz)
 	PQclear(res);
 	if (!known)
 		return status_set(&call->status, BATON_INVALID_ARGUMENT,
-		    "'%.80s' is not an IANA time zone (like Europe/Warsaw)", tz);
+		    "time zone '%.80s' is not an IANA time zone (like Europe/Warsaw)", tz);
 	return BATON_OK;
 }
 

@@ -353,25 +353,12 @@ static baton_status check_numbers(rpc_call *call, const Baton__V1__SlaContract *
 
 static baton_status check_zone(rpc_call *call, const char *zone)
 {
-	const char *params[1] = { zone };
-	PGresult *res;
-	baton_status s;
-	bool known;
-
 	if (zone[0] == '\0')
 		return status_set(&call->status, BATON_INVALID_ARGUMENT, "time_zone is required (IANA, like Europe/Warsaw)");
 	if (strlen(zone) > ZONE_MAX)
 		return status_set(&call->status, BATON_INVALID_ARGUMENT, "time_zone '%.64s...' is longer than %d bytes", zone,
 		    ZONE_MAX);
-	if ((s = db_exec(call->db, &res, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, params,
-	         &call->status)) != BATON_OK)
-		return s;
-	known = PQntuples(res) > 0;
-	PQclear(res);
-	if (!known)
-		return status_set(&call->status, BATON_INVALID_ARGUMENT,
-		    "time_zone '%s' is not an IANA time zone (like Europe/Warsaw)", zone);
-	return BATON_OK;
+	return shifts_check_time_zone(call, zone);
 }
 
 /* ---- Organizations ------------------------------------------------------------ */

@@ -12,6 +12,7 @@
 #include "server/event.h"
 #include "server/log.h"
 #include "server/services.h"
+#include "server/shifts.h"
 #include "server/validate.h"
 
 #define ORG_COLS \
@@ -245,17 +246,8 @@ static baton_status add_org(rpc_call *call, const ProtobufCMessage *request, Pro
 	if (strlen(langs) >= sizeof(langs) - 2)
 		return status_set(&call->status, BATON_INVALID_ARGUMENT, "too many languages");
 	strcat(langs, "}");
-	{
-		const char *params[1] = { req->time_zone };
-		if ((s = db_exec(call->db, &res, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, params,
-		         &call->status)) != BATON_OK)
-			return s;
-		bool known = PQntuples(res) > 0;
-		PQclear(res);
-		if (!known)
-			return status_set(&call->status, BATON_INVALID_ARGUMENT,
-			    "'%s' is not an IANA time zone (like Europe/Warsaw)", req->time_zone);
-	}
+	if ((s = shifts_check_time_zone(call, req->time_zone)) != BATON_OK)
+		return s;
 	const char *params[4] = { req->name, req->kind, langs, req->time_zone };
 	s = db_exec(call->db, &res,
 	    "INSERT INTO org AS o (name, kind, languages, time_zone) VALUES ($1, $2, $3::text[], $4)"

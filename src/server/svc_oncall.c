@@ -206,23 +206,6 @@ static bool local_time_shaped(const char *s)
 	return month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59;
 }
 
-static baton_status check_time_zone(rpc_call *call, const char *tz)
-{
-	const char *params[1] = { tz };
-	PGresult *res;
-	baton_status s;
-
-	if ((s = db_exec(call->db, &res, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, params,
-	         &call->status)) != BATON_OK)
-		return s;
-	bool known = PQntuples(res) > 0;
-	PQclear(res);
-	if (!known)
-		return status_set(&call->status, BATON_INVALID_ARGUMENT,
-		    "time zone '%.80s' is not an IANA time zone (like Europe/Warsaw)", tz);
-	return BATON_OK;
-}
-
 static baton_status check_starts_local(rpc_call *call, const char *starts_local)
 {
 	const char *params[1] = { starts_local };
@@ -315,7 +298,7 @@ static baton_status add_rotation(rpc_call *call, const ProtobufCMessage *request
 	if (req->n_members < 1 || req->n_members > MAX_MEMBERS)
 		return status_set(&call->status, BATON_INVALID_ARGUMENT,
 		    "a rotation has 1 to %d members, not %zu", MAX_MEMBERS, req->n_members);
-	if ((s = check_time_zone(call, req->time_zone)) != BATON_OK ||
+	if ((s = shifts_check_time_zone(call, req->time_zone)) != BATON_OK ||
 	    (s = check_starts_local(call, req->starts_local)) != BATON_OK ||
 	    (s = resolve_members(call, req->members, req->n_members, &members)) != BATON_OK)
 		return s;
