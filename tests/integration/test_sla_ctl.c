@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -318,6 +319,71 @@ static void escalations_are_approved_and_rejected(void **state)
 	assert_int_equal(ticketfix_events(id, "ticket.escalation_rejected"), 1);
 }
 
+/*
+ * The issue's "done when", end to end through batonctl: a ticket about to
+ * breach is warned about, the breach raises an escalation that reaches the
+ * lead on call, that lead approves it, and the clocks replay the same from
+ * the events. Fails if the worker does not run (no escalation within the
+ * bounded wait), if routing ignores the rotation (assignee not hq-lead),
+ * or if a step is missing from the events (the replay differs).
+ */
+static void a_breach_reaches_the_lead_on_call_who_approves_it(void **state)
+{
+	char id[40], esc[40], start[32], status[64], owner[64], queue[64];
+	int64_t until;
+	(void)state;
+
+	/* hq-lead is on call at level 1 from an hour ago, for a day. */
+	assert_int_equal(registry_sqlf(start, sizeof(start),
+	                     "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', 'YYYY-MM-DD HH24:MI')"),
+	    0);
+	ctlrun_ran(ctlrun(&registry.lead, "oncall rotation add sla-first --tz UTC --start '%s' --turn-hours 24"
+	                                  " --members hq-lead", start),
+	    0);
+	/* sol-latino owes a first response within 2 s of open time (24/7),
+	 * warned at half of it. */
+	ctlrun_ran(ctlrun(&sla_admin, "sla set --org sol-latino --always-open --target P2=2s/1h/1h --warn-percent 50"), 0);
+	ticket_new("breach-1", id);
+	ctlrun_ran(ctlrun(&registry.lead, "ticket pass %s --to-queue sol-latino --note 'yours tonight'", id), 0);
+
+	/* The maintenance pass (every 200 ms) warns, then breaches and escalates. */
+	until = harness_now_ms() + 30000;
+	do {
+		harness_sleep_ms(200);
+		ctlrun_ran(ctlrun(&registry.lead, "--json escalation list --open --ticket %s", id), 0);
+	} while (ctlrun_json_lines(ctlrun_out) == 0 && harness_now_ms() < until);
+	assert_int_equal(ctlrun_json_lines(ctlrun_out), 1);
+	assert_true(ctlrun_json_str(ctlrun_out, "id", esc, sizeof(esc)));
+	ctlrun_json_str_is(ctlrun_out, "source", "sla");
+	ctlrun_json_str_is(ctlrun_out, "urgency", "urgent");
+	ctlrun_json_str_is(ctlrun_out, "clock", "first_response");
+	ctlrun_json_str_is(ctlrun_out, "assignee", "hq-lead");
+	assert_int_equal(ctlrun_json_int(ctlrun_out, "level"), 1);
+	assert_int_equal(ticketfix_events(id, "ticket.sla_warning"), 1);
+	assert_int_equal(ticketfix_events(id, "ticket.sla_breached"), 1);
+	assert_int_equal(registry_sqln("SELECT count(*) FROM event w JOIN event b ON b.subject_id = w.subject_id"
+	                               " WHERE w.subject_id = '%s' AND w.kind = 'ticket.sla_warning'"
+	                               " AND b.kind = 'ticket.sla_breached' AND w.id < b.id", id),
+	    1);
+	ctlrun_ran(ctlrun(&registry.lead, "escalation list --mine --open"), 0);
+	ctlrun_said(ctlrun_out, esc);
+
+	/* The lead on call takes it over. */
+	ctlrun_ran(ctlrun(&registry.lead, "--json escalation approve %s --note 'calling them now'", esc), 0);
+	ctlrun_json_str_is(ctlrun_out, "state", "approved");
+	ctlrun_json_str_is(ctlrun_out, "new_owner", "hq-lead");
+	ticketfix_row(id, status, owner, queue);
+	assert_string_equal(status, "assigned");
+	assert_string_equal(owner, "hq-lead");
+	assert_string_equal(queue, "in-house");
+	ctlrun_ran(ctlrun(&registry.lead, "ticket sla %s --recompute", id), 0);
+	assert_non_null(strstr(ctlrun_line_of(ctlrun_out, "first_response"), "running"));
+	ctlrun_said(ctlrun_out, "recomputed from events: same");
+	ctlrun_ran(ctlrun(&registry.lead, "escalation show %s", esc), 0);
+	ctlrun_said(ctlrun_out, "escalation.requested");
+	ctlrun_said(ctlrun_out, "escalation.approved");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,7 +393,12 @@ int main(void)
 		cmocka_unit_test_teardown(friday_evening_in_warsaw_is_due_monday_morning, ticketfix_cleanup),
 		cmocka_unit_test_teardown(a_fresh_ticket_has_running_clocks_that_replay_the_same, ticketfix_cleanup),
 		cmocka_unit_test_teardown(escalations_are_approved_and_rejected, ticketfix_cleanup),
+		cmocka_unit_test_teardown(a_breach_reaches_the_lead_on_call_who_approves_it, ticketfix_cleanup),
 	};
+
+	/* The maintenance pass (the SLA worker) every 200 ms, so targets of
+	 * seconds fire in time. */
+	setenv("BATON_MAINTENANCE_MS", "200", 1);
 	return cmocka_run_group_tests_name("integration: batonctl sla and escalation", tests, group_setup,
 	    shiftfix_teardown);
 }
