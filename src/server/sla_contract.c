@@ -441,9 +441,10 @@ baton_status sla_contract_set(rpc_call *call, const ProtobufCMessage *request, P
 		return shifts_oom(call);
 	if ((s = sla_contract_read(call, id, &stored)) != BATON_OK)
 		return s;
-	if ((json = contract_json(call, stored)) == NULL ||
-	    (body = tickets_printf(call, "{\"org\":%s,\"version\":%d,\"contract\":%s}",
-	         org_name[0] != '\0' ? tickets_json_quote(call, org_name) : "null", (int)stored->version, json)) == NULL)
+	const char *q_org = org_name[0] != '\0' ? tickets_json_quote(call, org_name) : "null";
+	if (q_org == NULL || (json = contract_json(call, stored)) == NULL ||
+	    (body = tickets_printf(call, "{\"org\":%s,\"version\":%d,\"contract\":%s}", q_org, (int)stored->version,
+	         json)) == NULL)
 		return shifts_oom(call);
 	if ((s = event_append(call, org_id[0] != '\0' ? org_id : NULL, "sla.contract_set", stored->id, body)) != BATON_OK)
 		return s;
