@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	server.bell = bell;
-	if (maint_start(&mt, &server, &cfg, &m) != BATON_OK ||
+	if (maint_start(&mt, &server, &cfg, server.secret_key, server.public_key, &m) != BATON_OK ||
 	    transport_start(&t, &server, &cfg, &m) != BATON_OK) {
 		log_error("startup_failed", LOG_S("reason", m.text));
 		goto out;

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/clock.h"
+#include "server/audit_seal.h"
 #include "server/coverage_notice.h"
 #include "server/log.h"
 #include "server/maint.h"
@@ -19,6 +22,8 @@ struct maint {
 	int64_t         window_ms;
 	int64_t         ttl_ms;
 	int64_t         horizon_hours; /* coverage gaps announced this far ahead */
+	uint8_t         secret_key[AUDIT_SK_BYTES]; /* the server's, for audit checkpoints; wiped at stop */
+	uint8_t         public_key[AUDIT_PK_BYTES];
 	pthread_t       thread;
 	pthread_mutex_t mtx;
 	pthread_cond_t  cv; /* CLOCK_MONOTONIC */
@@ -112,11 +117,25 @@ static void expire_ticket_timers(maint *mt)
 	}
 }
 
+/* After the timers, so that the events they wrote in this pass are
+ * sealed in this pass too. Another instance sealing now: nothing to do. */
+static void seal_audit(maint *mt)
+{
+	int64_t sealed;
+	status_msg m;
+
+	if (audit_seal_pass(mt->db, mt->secret_key, mt->public_key, &sealed, &m) != BATON_OK)
+		log_warn("audit_seal_failed", LOG_S("reason", m.text), LOG_I("events", sealed));
+	else if (sealed > 0)
+		log_info("audit_sealed", LOG_I("events", sealed));
+}
+
 static void pass(maint *mt)
 {
 	sweep(mt);
 	announce_gaps(mt);
 	expire_ticket_timers(mt);
+	seal_audit(mt);
 }
 
 static void *run(void *arg)
@@ -145,7 +164,16 @@ static void *run(void *arg)
 	return NULL;
 }
 
-baton_status maint_start(maint **out, rpc_server *server, const batond_config *cfg, status_msg *m)
+/* Frees a maint that start() built (its thread not running), wiping the key. */
+static void maint_free(maint *mt)
+{
+	db_conn_free(mt->db);
+	sodium_memzero(mt->secret_key, sizeof(mt->secret_key));
+	free(mt);
+}
+
+baton_status maint_start(maint **out, rpc_server *server, const batond_config *cfg,
+    const uint8_t secret_key[AUDIT_SK_BYTES], const uint8_t public_key[AUDIT_PK_BYTES], status_msg *m)
 {
 	maint *mt = calloc(1, sizeof(*mt));
 	pthread_condattr_t ca;
@@ -161,24 +189,23 @@ baton_status maint_start(maint **out, rpc_server *server, const batond_config *c
 	mt->window_ms = cfg->handshake_window_ms;
 	mt->ttl_ms = cfg->session_ttl_s * 1000;
 	mt->horizon_hours = cfg->coverage_horizon_hours;
+	memcpy(mt->secret_key, secret_key, sizeof(mt->secret_key));
+	memcpy(mt->public_key, public_key, sizeof(mt->public_key));
 	if (pthread_mutex_init(&mt->mtx, NULL) != 0) {
-		db_conn_free(mt->db);
-		free(mt);
+		maint_free(mt);
 		return status_set(m, BATON_INTERNAL, "pthread_mutex_init failed");
 	}
 	if (pthread_condattr_init(&ca) != 0 || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
 	    pthread_cond_init(&mt->cv, &ca) != 0) {
 		pthread_mutex_destroy(&mt->mtx);
-		db_conn_free(mt->db);
-		free(mt);
+		maint_free(mt);
 		return status_set(m, BATON_INTERNAL, "pthread_cond_init failed");
 	}
 	pthread_condattr_destroy(&ca);
 	if (pthread_create(&mt->thread, NULL, run, mt) != 0) {
 		pthread_cond_destroy(&mt->cv);
 		pthread_mutex_destroy(&mt->mtx);
-		db_conn_free(mt->db);
-		free(mt);
+		maint_free(mt);
 		return status_set(m, BATON_INTERNAL, "cannot start the maintenance thread");
 	}
 	*out = mt;
@@ -196,6 +223,5 @@ void maint_stop(maint *mt)
 	pthread_join(mt->thread, NULL);
 	pthread_cond_destroy(&mt->cv);
 	pthread_mutex_destroy(&mt->mtx);
-	db_conn_free(mt->db);
-	free(mt);
+	maint_free(mt);
 }
