@@ -3,6 +3,7 @@
 #define BATON_CLIENT_CTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
@@ -87,6 +88,32 @@ int ctl_sla(const ctl_globals *g, int argc, char **argv);
 int ctl_ticket_sla(const ctl_globals *g, int argc, char **argv);
 int ctl_escalate(const ctl_globals *g, int argc, char **argv);
 int ctl_escalation(const ctl_globals *g, int argc, char **argv);
+
+/* ctl_audit.c. */
+int ctl_audit(const ctl_globals *g, int argc, char **argv);
+
+/* ---- files replaced atomically (ctl_file.c) -------------------------------- */
+
+/* A file being written: a temporary file beside path (mode 0600) that
+ * ctl_file_commit renames over path, so a reader (or a crash) sees the old
+ * file or the whole new one, never a part. */
+typedef struct ctl_file {
+	int         fd;
+	const char *verb; /* for messages: "batonctl VERB: ..." */
+	const char *path; /* NULL once discarded */
+	char        tmp[4096];
+} ctl_file;
+
+/* Each returns 0, or EXIT_RPC after saying on stderr what failed (the
+ * temporary file is then removed). verb and path must outlive f. */
+int ctl_file_begin(ctl_file *f, const char *verb, const char *path);
+int ctl_file_write(ctl_file *f, const void *data, size_t len);
+/* Flushes, closes and renames over path, then flushes the folder. */
+int ctl_file_commit(ctl_file *f);
+/* Closes and removes the temporary file; f NULL or already done is fine. */
+void ctl_file_discard(ctl_file *f);
+/* begin, write data[0..len), commit. */
+int ctl_file_replace(const char *verb, const char *path, const void *data, size_t len);
 
 /* ---- times (ctl_when.c: pure functions, no output) ----------------------- */
 

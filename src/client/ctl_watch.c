@@ -1,11 +1,9 @@
 /* ctl_watch.c - batonctl watch: follows the event log with long polls, resuming from a cursor kept in a file. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,67 +89,14 @@ static int cursor_file_read(const char *path, char cursor[CURSOR_BYTES])
 	return 0;
 }
 
-/* Flushes the folder holding path, so that the rename lasts. */
-static int dir_sync(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd, rc;
-
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* Replaces the file's content by cursor: a temporary file beside it,
- * written, flushed and renamed over it, so a reader (or a crash) sees the
- * old cursor or the new one, never a mix. */
+/* Replaces the file's content by cursor atomically (ctl_file_replace), so
+ * a reader (or a crash) sees the old cursor or the new one, never a mix. */
 static int cursor_file_write(const char *path, const char *cursor)
 {
-	char tmp[4096], line[CURSOR_BYTES + 1];
-	size_t len = (size_t)snprintf(line, sizeof(line), "%s\n", cursor), done = 0;
-	int fd, err;
+	char line[CURSOR_BYTES + 1];
+	size_t len = (size_t)snprintf(line, sizeof(line), "%s\n", cursor);
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= sizeof(tmp))
-		return watch_fail("the name is too long for a temporary file beside", path, ENAMETOOLONG);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return watch_fail("cannot write", tmp, errno);
-	if (fchmod(fd, 0600) != 0)
-		goto fail;
-	while (done < len) {
-		ssize_t w = write(fd, line + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		done += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	if (dir_sync(path) != 0)
-		return watch_fail("cannot flush the folder of", path, errno);
-	return 0;
-fail:
-	err = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return watch_fail("cannot save the cursor in", path, err);
+	return ctl_file_replace("watch", path, line, len);
 }
 
 /* ---- output ------------------------------------------------------------------ */
