@@ -4,7 +4,8 @@
 Run from the project root: python3 tests/fuzz/make_corpus.py
 It only adds or overwrites the seeds it names; regression seeds saved from
 fuzzer crashes are left alone. The frame corpus (fuzz_frame.c) also needs
-the secure channel's cryptography, which it takes from libsodium by ctypes.
+the secure channel's cryptography, and the audit_verify corpus (fuzz_audit_verify.c)
+the chain's signatures, which they take from libsodium by ctypes.
 """
 import ctypes
 import ctypes.util
@@ -530,6 +531,181 @@ def frame_seeds():
     return seeds
 
 
+# ---- audit export files (fuzz_audit_verify.c; docs/audit.md, "The file") ----------
+
+AUDIT_MAGIC = b"BATONAUDIT1\n"
+AUDIT_SERVER_SEED = counting(0xA0, 32)  # fuzz_audit_verify.c's fixed server key
+AUDIT_ACTOR_SEED = counting(0x31, 32)
+AUDIT_KEY_ID = "c0000000-0000-4000-8000-000000000005"
+AUDIT_T0_US = 1767225600000000  # 2026-01-01T00:00:00Z
+
+
+def audit_u64(n):
+    return struct.pack(">Q", n & 0xFFFFFFFFFFFFFFFF)
+
+
+def audit_field(value):
+    """field(x) of docs/audit.md: u32 length || bytes, or u32 0xFFFFFFFF for an absent value."""
+    if value is None:
+        return b"\xff\xff\xff\xff"
+    if isinstance(value, str):
+        value = value.encode()
+    return struct.pack(">I", len(value)) + value
+
+
+# AuditEvent fields in hash order: (name, field number, has_* number or None, kind).
+AUDIT_EVENT_FIELDS = [
+    ("kind", 4, None, "s"), ("subject_id", 5, None, "s"), ("org_id", 6, 7, "s"),
+    ("also_org_id", 8, 9, "s"), ("actor_id", 10, 11, "s"), ("actor_key_id", 12, 13, "s"),
+    ("method", 14, 15, "s"), ("request_id", 16, 17, "b"), ("request_payload", 18, 19, "b"),
+    ("session_binding", 20, 21, "b"), ("signature", 22, 23, "b"), ("body", 24, None, "s"),
+]
+
+
+def audit_event_hash(prev, e):
+    m = b"baton-audit-v1\x00" + prev + audit_u64(e["seq"]) + audit_u64(e["event_id"]) + audit_u64(e["at"])
+    for name, _, has, _ in AUDIT_EVENT_FIELDS:
+        v = e.get(name)
+        m += audit_field(v if v is not None or has is not None else "")
+    return h32(m)
+
+
+def audit_event(e):
+    """baton.v1.AuditEvent: seq=1, event_id=2, at_unix_us=3, ..., hash=25, missing=26."""
+    out = field_varint(1, e["seq"]) + field_varint(2, e["event_id"])
+    if e.get("missing"):
+        return out + field_bytes(25, e["hash"]) + field_varint(26, 1)
+    out += field_varint(3, e["at"])
+    for name, num, has, _ in AUDIT_EVENT_FIELDS:
+        v = e.get(name)
+        if v is not None:
+            out += field_bytes(num, v)
+            if has is not None:
+                out += field_varint(has, 1)
+    return out + field_bytes(25, e["hash"])
+
+
+def audit_checkpoint(cp):
+    """baton.v1.AuditCheckpoint: seq=1, hash=2, at_unix_us=3, server_public_key=4, signature=5."""
+    return (field_varint(1, cp["seq"]) + field_bytes(2, cp["hash"]) + field_varint(3, cp["at"]) +
+            field_bytes(4, cp["server_pk"]) + field_bytes(5, cp["signature"]))
+
+
+def audit_key(k):
+    """baton.v1.AuditKey: key_id=1, principal_id=2, handle=3, public_key=4, created=5, revoked=6."""
+    out = (field_bytes(1, k["key_id"]) + field_bytes(2, k["principal_id"]) + field_bytes(3, k["handle"]) +
+           field_bytes(4, k["public_key"]) + field_varint(5, k["created"]))
+    return out + (field_varint(6, k["revoked"]) if k.get("revoked") else b"")
+
+
+def audit_page(events=(), checkpoints=(), keys=(), sealed_seq=0, unsealed=0, more=False):
+    """baton.v1.ExportAuditReply: events=1, checkpoints=2, keys=3, sealed_seq=4, unsealed_events=5, more=6."""
+    out = b"".join(field_bytes(1, audit_event(e)) for e in events)
+    out += b"".join(field_bytes(2, audit_checkpoint(cp)) for cp in checkpoints)
+    out += b"".join(field_bytes(3, audit_key(k)) for k in keys)
+    if sealed_seq:
+        out += field_varint(4, sealed_seq)
+    if unsealed:
+        out += field_varint(5, unsealed)
+    if more:
+        out += field_varint(6, 1)
+    return out
+
+
+def audit_file(pages):
+    return AUDIT_MAGIC + b"".join(struct.pack(">I", len(p)) + p for p in pages)
+
+
+def audit_seeds():
+    na = Sodium()
+    server_pk, server_sk = na.sign_keypair(AUDIT_SERVER_SEED)
+    other_pk, other_sk = na.sign_keypair(counting(0x21, 32))
+    actor_pk, actor_sk = na.sign_keypair(AUDIT_ACTOR_SEED)
+    key = dict(key_id=AUDIT_KEY_ID, principal_id="a0000000-0000-4000-8000-000000000004", handle="anna",
+               public_key=actor_pk, created=AUDIT_T0_US - 1000000)
+    take = "/baton.v1.Tickets/TakeTicket"
+    payload, binding, rid = b"\x0a\x03abc", counting(0xB1, 32), counting(0x10, 16)
+    sig = na.sign(actor_sk, b"baton/1 request" + binding + struct.pack("<H", len(take)) + take.encode() +
+                  rid + h32(payload))
+
+    def chain(n, signed=(2,), missing=(), alter=None):
+        """Events 1..n hashed in order (alter(e) changes one after hashing); signed ones by anna."""
+        events, prev = [], bytes(32)
+        for seq in range(1, n + 1):
+            e = dict(seq=seq, event_id=1000 + seq, at=AUDIT_T0_US + seq * 1000, kind="ticket.created",
+                     subject_id="7f1c2a9e-0000-4000-8000-%012d" % seq, body='{"n": %d}' % seq,
+                     org_id="0b6b0b1e-0000-4000-8000-000000000002")
+            if seq in signed:
+                e.update(kind="ticket.taken", actor_id=key["principal_id"], actor_key_id=AUDIT_KEY_ID,
+                         method=take, request_id=rid, request_payload=payload, session_binding=binding,
+                         signature=sig)
+            e["hash"] = prev = audit_event_hash(prev, e)
+            if seq in missing:
+                e = dict(seq=seq, event_id=e["event_id"], hash=e["hash"], missing=True)
+            events.append(e)
+        if alter:
+            alter(events)
+        return events
+
+    def checkpoint(e, sk=server_sk, pk=server_pk, at=None):
+        at = at if at is not None else e["at"] + 500000
+        m = b"baton-checkpoint-v1\x00" + audit_u64(e["seq"]) + e["hash"] + audit_u64(at)
+        return dict(seq=e["seq"], hash=e["hash"], at=at, server_pk=pk, signature=na.sign(sk, m))
+
+    def one_page(events, checkpoints, keys=(key,), **kw):
+        return audit_file([audit_page(events, checkpoints, keys, sealed_seq=len(events), **kw)])
+
+    ev = chain(3)
+    valid = one_page(ev, [checkpoint(ev[2])])
+    two_pages = audit_file([
+        audit_page(ev[:2], [checkpoint(ev[1])], [key], sealed_seq=3, more=True),
+        audit_page(ev[2:], [checkpoint(ev[2])], sealed_seq=3),
+    ])
+
+    def body_altered(events):
+        events[1]["body"] = '{"n": 2, "tampered": true}'
+
+    def swapped(events):
+        events[0]["body"], events[1]["body"] = events[1]["body"], events[0]["body"]
+
+    revoked = dict(key, revoked=AUDIT_T0_US + 1500)
+    bad_sig = checkpoint(ev[2])
+    bad_sig["signature"] = flip(bad_sig["signature"], 10)
+    seeds = {
+        "valid_3_events_1_checkpoint": valid,
+        "valid_two_pages": two_pages,
+        "valid_uncovered_unsealed": one_page(ev, [checkpoint(ev[1])], unsealed=4),
+        "valid_no_checkpoint_no_keys": one_page(chain(2, signed=()), [], keys=()),
+        "valid_two_checkpoints_unsorted": one_page(ev, [checkpoint(ev[2]), checkpoint(ev[0])]),
+        "missing_event": one_page(chain(3, missing=(2,)), [checkpoint(ev[2])]),
+        "gap_seq_2": one_page([ev[0], ev[2]], [checkpoint(ev[2])]),
+        "starts_at_seq_2": one_page(ev[1:], [checkpoint(ev[2])]),
+        "out_of_order": one_page([ev[0], ev[1], ev[0]], []),
+        "body_altered": one_page(chain(3, alter=body_altered), [checkpoint(ev[2])]),
+        "bodies_swapped": one_page(chain(3, alter=swapped), [checkpoint(ev[2])]),
+        "actor_key_unknown": one_page(ev, [checkpoint(ev[2])], keys=(dict(key, key_id="someone-else"),)),
+        "actor_key_revoked": one_page(ev, [checkpoint(ev[2])], keys=(revoked,)),
+        "actor_key_31_bytes": one_page(ev, [checkpoint(ev[2])], keys=(dict(key, public_key=actor_pk[:31]),)),
+        "checkpoint_other_server": one_page(ev, [checkpoint(ev[2], other_sk, other_pk)]),
+        "checkpoint_names_other_key": one_page(ev, [checkpoint(ev[2], pk=other_pk)]),
+        "checkpoint_signature_bitflip": one_page(ev, [bad_sig]),
+        "checkpoint_between_events": one_page(ev, [dict(checkpoint(ev[2]), seq=0)]),
+        "checkpoint_beyond_end": one_page(ev, [dict(checkpoint(ev[2]), seq=4)]),
+        "truncated_inside_page": valid[:len(valid) - 40],
+        "truncated_inside_length": valid[:len(AUDIT_MAGIC) + 2],
+        "truncated_more_follows": audit_file([audit_page(ev[:2], [], [key], more=True)]),
+        "page_after_last": audit_file([audit_page(ev, [checkpoint(ev[2])], [key]), audit_page()]),
+        "page_claims_too_much": AUDIT_MAGIC + b"\x04\x00\x00\x01",
+        "page_claims_1_mib": AUDIT_MAGIC + b"\x00\x10\x00\x00" + b"\x0a\x00" * 8,
+        "page_not_protobuf": AUDIT_MAGIC + b"\x00\x00\x00\x03\xff\xff\xff",
+        "empty_page": audit_file([b""]),
+        "bare_magic": AUDIT_MAGIC,
+        "not_magic": b"BATONAUDIT2\n\x00\x00\x00\x00",
+        "empty": b"",
+    }
+    return seeds
+
+
 def write(corpus, seeds):
     d = os.path.join(ROOT, corpus)
     os.makedirs(d, exist_ok=True)
@@ -546,5 +722,7 @@ if __name__ == "__main__":
     except OSError as e:
         sys.exit(f"make_corpus: the frame corpus needs libsodium (apt-get install libsodium-dev): {e}")
     write("frame", FRAME)
-    print(f"{len(DISPATCH)} dispatch seeds, {len(CONFIG)} config seeds, {len(FRAME)} frame seeds "
-          f"under {ROOT}")
+    AUDIT = audit_seeds()
+    write("audit_verify", AUDIT)
+    print(f"{len(DISPATCH)} dispatch seeds, {len(CONFIG)} config seeds, {len(FRAME)} frame seeds, "
+          f"{len(AUDIT)} audit_verify seeds under {ROOT}")
