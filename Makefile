@@ -8,7 +8,8 @@
 #   make test         unit + integration tests (real PostgreSQL, real batond)
 #   make test SAN=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench        secure Ping and plain RPC versus a raw nng echo, same run; handshakes/s;
-#                     ticket take/pass throughput, list and take latency at 10k and 1M tickets
+#                     ticket take/pass throughput, list and take latency at 10k and 1M tickets;
+#                     take/pass with audit sealing on versus off
 #   make fuzz         every libFuzzer harness for FUZZ_SECONDS (installs clang first)
 #   make install      install binaries, library and headers under PREFIX
 

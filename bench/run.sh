@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh - `make bench`: Baton's RPC layer, its secure channel and its handshakes versus a raw nng req/rep echo, measured in the same run; then tickets (bench/tickets.sh).
+# run.sh - `make bench`: Baton's RPC layer, its secure channel and its handshakes versus a raw nng req/rep echo, measured in the same run; then tickets (bench/tickets.sh) and the audit trail's cost (bench/audit.sh).
 #
 # Starts a private PostgreSQL (fsync off) and batond in a temp folder under /tmp
 # (batond's server key and the first admin's key are created there:
@@ -20,6 +20,9 @@
 # says what it does): take/pass throughput as a ratio to sealed Ping through
 # the same agent clients, and list and take latency at 10k and 1M tickets
 # with their ratio beside the target (large within 1.20x of small).
+# Last, the audit trail part (bench/audit.sh, which says what it does): on a
+# database of its own, take/pass through a batond that seals the audit trail
+# versus one that does not, in alternating rounds, and their ratio.
 # Builds nothing; a trap stops every process it started and removes the folder.
 #
 # Environment:
@@ -32,8 +35,11 @@
 #   BENCH_ROUNDS   interleaved raw/secure rounds of 2 s at 32 in flight after the
 #                  main runs (default 4, 0..20); the verdict is the median of the
 #                  main run's secure/raw ratio and the rounds'
-#   BENCH_TICKETS  1 (default): both parts; 0: no tickets part; only: the tickets
-#                  part alone (no echo server, no channel runs)
+#   BENCH_TICKETS  1 (default): the tickets part runs; 0: not; only: the tickets
+#                  part alone (no echo server, no channel runs, no audit part)
+#   BENCH_AUDIT    1 (default): the audit trail part runs; 0: not; only: the audit
+#                  part alone (with BENCH_TICKETS=only: those two parts)
+#   BENCH_AUDIT_ROUNDS, BENCH_AUDIT_MAINTENANCE_MS: see bench/audit.sh
 #   BENCH_TICKETS_SMALL, BENCH_TICKETS_LARGE, BENCH_TICKET_CLIENTS,
 #   BENCH_TICKET_ROUNDS, BENCH_TICKET_SECONDS: see bench/tickets.sh
 #                  (BENCH_TICKETS_LARGE=0 skips the 1M tickets)
@@ -51,6 +57,7 @@ WORKERS=${BENCH_WORKERS:-}
 PIN=${BENCH_PIN:-0}
 ROUNDS=${BENCH_ROUNDS:-4}
 TICKETS=${BENCH_TICKETS:-1}
+AUDIT=${BENCH_AUDIT:-1}
 PG_NO_TRIM=${BENCH_PG_NO_TRIM:-0}
 ROUND_SECS=2
 SIZE=128
@@ -72,10 +79,22 @@ case $PIN in 0 | 1) ;; *) die "BENCH_PIN must be 0 or 1, not '$PIN'" ;; esac
 case $ROUNDS in '' | *[!0-9]*) die "BENCH_ROUNDS must be a whole number 0..20, not '$ROUNDS'" ;; esac
 [ "$ROUNDS" -le 20 ] || die "BENCH_ROUNDS must be 0..20, not '$ROUNDS'"
 case $TICKETS in 0 | 1 | only) ;; *) die "BENCH_TICKETS must be 0, 1 or only, not '$TICKETS'" ;; esac
+case $AUDIT in 0 | 1 | only) ;; *) die "BENCH_AUDIT must be 0, 1 or only, not '$AUDIT'" ;; esac
+# Which parts run: all that are on, unless some are "only": then those alone.
+CHANNEL=1
+if [ "$TICKETS" = only ] || [ "$AUDIT" = only ]; then
+	CHANNEL=0
+	[ "$TICKETS" = only ] || TICKETS=0
+	[ "$AUDIT" = only ] || AUDIT=0
+fi
 case $PG_NO_TRIM in 0 | 1) ;; *) die "BENCH_PG_NO_TRIM must be 0 or 1, not '$PG_NO_TRIM'" ;; esac
-if [ "$TICKETS" != 0 ]; then
-	. bench/tickets.sh
+if [ "$TICKETS" != 0 ] || [ "$AUDIT" != 0 ]; then
+	. bench/tickets.sh # the audit part uses its helpers and settings
 	tickets_check
+fi
+if [ "$AUDIT" != 0 ]; then
+	. bench/audit.sh
+	audit_check
 fi
 
 bench=$BUILD/bench/baton_bench
@@ -100,6 +119,7 @@ chmod 711 "$tmp"
 batond_pid=
 echo_pid=
 tk_batond_pid= # the tickets part's second batond (bench/tickets.sh)
+au_batond_pid= # the audit part's batond (bench/audit.sh)
 pg_started=0
 
 # Sends SIGTERM to pid and waits up to 10 s for it to exit, then SIGKILL.
@@ -122,6 +142,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$batond_pid" ] && stop_process "$batond_pid"
 	[ -n "$tk_batond_pid" ] && stop_process "$tk_batond_pid"
+	[ -n "$au_batond_pid" ] && stop_process "$au_batond_pid"
 	[ -n "$echo_pid" ] && stop_process "$echo_pid"
 	if [ "$pg_started" = 1 ]; then
 		sh deploy/devdb.sh stop "$tmp/pg" >/dev/null || echo "bench: could not stop PostgreSQL in $tmp/pg" >&2
@@ -246,7 +267,7 @@ echo "PostgreSQL $pg_version, fsync off, $([ "$PG_NO_TRIM" = 1 ] &&
 
 # ---- secure channel versus the raw echo ----------------------------------------
 
-if [ "$TICKETS" != only ]; then
+if [ "$CHANNEL" = 1 ]; then
 	# The raw echo server.
 
 	# Runs at most this long even if this script is killed without its trap.
@@ -341,6 +362,12 @@ fi
 
 if [ "$TICKETS" != 0 ]; then
 	tickets_run
+fi
+
+# ---- audit trail -----------------------------------------------------------------
+
+if [ "$AUDIT" != 0 ]; then
+	audit_run
 fi
 
 if [ "$failures" -gt 0 ]; then

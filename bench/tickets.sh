@@ -35,6 +35,9 @@
 #   BENCH_TICKET_SECONDS   measured seconds of each latency run (default 3, 1..60);
 #                          throughput runs last BENCH_SECONDS
 
+# The helpers below tickets_check (tk_*) also serve the audit part
+# (bench/audit.sh), which sets up its own database the same way.
+
 # tickets_check: reads and checks the settings above; run.sh calls it before
 # it starts anything.
 tickets_check() {
@@ -64,41 +67,148 @@ tickets_check() {
 	[ -n "$psql_bin" ] && [ -x "$psql_bin" ] || die "the tickets part needs psql (postgresql-client)"
 }
 
+# ---- helpers (the audit part uses them too) ------------------------------------------
+
+# tk_init: the parts' working folder $tk (agents' keys, ids, outputs).
+tk_init() {
+	tk=$tmp/tickets
+	mkdir -p "$tk/small" "$tk/large" "$tk/audit"
+	chmod 700 "$tk" "$tk/small" "$tk/large" "$tk/audit"
+}
+
+# 10000 -> 10k, 1000000 -> 1M.
+tk_label() {
+	awk -v n="$1" 'BEGIN { if (n % 1000000 == 0) printf "%dM", n / 1000000;
+	                       else if (n % 1000 == 0) printf "%dk", n / 1000; else printf "%d", n }'
+}
+
+now_s() { date +%s.%N; }
+
+# ratio3 A B: A/B to three places (take/pass runs at a few hundredths of Ping).
+ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+
+# median FORMAT VALUE...: the median of the values that are numbers ("n/a" if none).
+median() {
+	fmt=$1
+	shift
+	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -n |
+		awk -v f="$fmt" '{ v[NR] = $1 } END { if (NR == 0) print "n/a";
+		                   else printf f, (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# tk_each_round N COMMAND [ARGS...]: the output of `COMMAND ARGS... ROUND` for
+# each ROUND 1..N, on one line.
+tk_each_round() {
+	tk_er_n=$1 tk_er_out= tk_er_i=1
+	shift
+	while [ "$tk_er_i" -le "$tk_er_n" ]; do
+		tk_er_out="$tk_er_out $("$@" "$tk_er_i")"
+		tk_er_i=$((tk_er_i + 1))
+	done
+	echo $tk_er_out
+}
+
+# tk_at small|large|audit: that place's batond URL, pinned key, admin key,
+# agents' folder, database and ticket count (tk_url, tk_pub, tk_admin,
+# tk_dir, tk_conn, tk_n). The audit part's batond is restarted for every
+# run, so its URL changes (au_url).
+tk_at() {
+	case $1 in
+	small) tk_url=$batond_url tk_pub=$server_key.pub tk_admin=$admin_key tk_dir=$tk/small tk_conn=$conninfo
+	       tk_n=$TK_SMALL ;;
+	large) tk_url=$tk_large_url tk_pub=$tk/large/batond.key.pub tk_admin=$tk/large/admin.key tk_dir=$tk/large
+	       tk_conn=$tk_large_conninfo tk_n=$TK_LARGE ;;
+	audit) tk_url=$au_url tk_pub=$tk/audit/batond.key.pub tk_admin=$tk/audit/admin.key tk_dir=$tk/audit
+	       tk_conn=$au_conninfo tk_n=$TK_SMALL ;;
+	*) die "tk_at: no place '$1'" ;;
+	esac
+}
+
+# tk_sql small|large|audit ARGS: psql as the database owner over the cluster's unix socket.
+tk_sql() {
+	tk_at "$1"
+	shift
+	"$psql_bin" "$tk_conn" -X -q -v ON_ERROR_STOP=1 "$@"
+}
+# tk_value small|large|audit QUERY: one value, as the owner with scope 'all'.
+tk_value() { tk_sql "$1" -At -c "SET baton.scope = 'all'" -c "$2"; }
+
+# tk_database NAME: creates database NAME in run.sh's cluster; prints its conninfo.
+tk_database() {
+	tk_db_conninfo=$(echo "$conninfo" | sed "s/ dbname=baton / dbname=$1 /")
+	[ "$tk_db_conninfo" != "$conninfo" ] || die "cannot name a database $1 in '$conninfo'"
+	tk_sql small -c "CREATE DATABASE $1" >&2 || die "could not create the database $1"
+	echo "$tk_db_conninfo"
+}
+
+# tk_batond_start NAME CONNINFO DIR PID_VARIABLE [ARGS...]: starts a batond
+# on CONNINFO as run.sh's (it migrates an empty database and makes its keys,
+# DIR/batond.key and DIR/admin.key), plus ARGS (words without spaces); its
+# log is $tmp/NAME.log. Sets server_url, and PID_VARIABLE (which run.sh's
+# trap stops) as soon as it runs.
+tk_batond_start() {
+	tk_bd_conn=$2 tk_bd_dir=$3 tk_bd_pidvar=$4 tk_bd_name=$1
+	shift 4
+	tk_bd_args=$*
+	start_server "$tk_bd_name" tk_batond_launch batond_ready 100
+	eval "$tk_bd_pidvar=\$server_pid"
+}
+tk_batond_launch() {
+	# Word-split on purpose: tk_bd_args is words without spaces.
+	set -- --listen "$url" --database-url "$tk_bd_conn" --log-level warn \
+		--key-file "$tk_bd_dir/batond.key" --admin-key-file "$tk_bd_dir/admin.key" $tk_bd_args
+	[ -n "$WORKERS" ] && set -- "$@" --workers "$WORKERS"
+	$on_server_cpu "$BUILD/batond" "$@" 2>>"$tmp/$tk_bd_name.log" &
+	server_pid=$!
+	eval "$tk_bd_pidvar=\$server_pid"
+}
+
+# tk_prepare small|large|audit: organizations, agents on shift and tk_n
+# tickets in that place's database (its batond running), then the id file
+# $tk/ids-PLACE of the take runs. Prints the place's line of the sizes
+# table: label, tickets, bench-en queued, table size, seconds to generate.
+tk_prepare() {
+	tk_at "$1"
+	"$bench" tickets-setup -u "$tk_url" -k "$tk_admin" -p "$tk_pub" -a "$tk_dir" -n "$TK_CLIENTS" \
+		>"$tk/setup-$1.out" 2>"$tk/setup-$1.err" || { cat "$tk/setup-$1.err" >&2; die "tickets-setup ($1) failed"; }
+	t0=$(now_s)
+	tk_sql "$1" -v first=1 -v last="$tk_n" -f bench/tickets_gen.sql >"$tk/gen-$1.log" 2>&1 ||
+		{ cat "$tk/gen-$1.log" >&2; die "generating $tk_n tickets failed"; }
+	gen_s=$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }')
+	queued=$(tk_value "$1" "SELECT count(*) FROM ticket t JOIN org o ON o.id = t.org_id
+	                        WHERE o.name = 'bench-en' AND t.status = 'queued'")
+	[ "$queued" -ge 50 ] && [ "$queued" -ge "$TK_CLIENTS" ] ||
+		die "only $queued queued tickets in bench-en with $tk_n tickets; the runs need 50 and $TK_CLIENTS"
+	tk_value "$1" "SELECT t.id FROM ticket t JOIN org o ON o.id = t.org_id
+	               WHERE o.name = 'bench-en' AND t.status = 'queued' ORDER BY random() LIMIT $TK_IDS" >"$tk/ids-$1"
+	echo "$(tk_label "$tk_n") $(tk_value "$1" "SELECT count(*) FROM ticket") $queued" \
+		"$(tk_value "$1" "SELECT pg_size_pretty(pg_total_relation_size('ticket'))" | tr -d ' ') $gen_s"
+}
+
+# tk_run NAME MODE CLIENTS small|large|audit SECONDS [ARGS...]: one `baton_bench
+# tickets` run; its `name: value` lines go to $tk/NAME.out.
+tk_run() {
+	tk_name=$1 tk_mode=$2 tk_c=$3
+	tk_at "$4"
+	tk_secs=$5
+	shift 5
+	n_runs=$((n_runs + 1))
+	if $on_client_cpu "$bench" tickets -m "$tk_mode" -u "$tk_url" -p "$tk_pub" -a "$tk_dir" \
+		-c "$tk_c" -d "$tk_secs" -w "$WARM" "$@" >"$tk/$tk_name.out" 2>"$tk/$tk_name.err"; then
+		:
+	else
+		failures=$((failures + 1))
+		echo "bench: tickets $tk_mode with $tk_c client(s) ($tk_name): the client reported failures:" >&2
+		sed 's/^/  /' "$tk/$tk_name.err" >&2
+	fi
+}
+
+# tk_of NAME FIELD: a figure of run NAME ("" if it gave none).
+tk_of() { sed -n "s/^$2: //p" "$tk/$1.out" 2>/dev/null; }
+
 # tickets_run: everything else, once PostgreSQL and run.sh's batond run.
 tickets_run() {
-	tk=$tmp/tickets
-	mkdir -p "$tk/small" "$tk/large"
-	chmod 700 "$tk" "$tk/small" "$tk/large"
-
-	# 10000 -> 10k, 1000000 -> 1M.
-	tk_label() {
-		awk -v n="$1" 'BEGIN { if (n % 1000000 == 0) printf "%dM", n / 1000000;
-		                       else if (n % 1000 == 0) printf "%dk", n / 1000; else printf "%d", n }'
-	}
-
-	now_s() { date +%s.%N; }
-
-	# ratio3 A B: A/B to three places (take/pass runs at a few hundredths of Ping).
-	ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
-
-	# tk_at small|large: that size's batond URL, pinned key, agents' folder,
-	# database and ticket count (tk_url, tk_pub, tk_dir, tk_conn, tk_n).
-	tk_at() {
-		if [ "$1" = small ]; then
-			tk_url=$batond_url tk_pub=$server_key.pub tk_dir=$tk/small tk_conn=$conninfo tk_n=$TK_SMALL
-		else
-			tk_url=$tk_large_url tk_pub=$tk/large/batond.key.pub tk_dir=$tk/large tk_conn=$tk_large_conninfo tk_n=$TK_LARGE
-		fi
-	}
-
-	# tk_sql small|large ARGS: psql as the database owner over the cluster's unix socket.
-	tk_sql() {
-		tk_at "$1"
-		shift
-		"$psql_bin" "$tk_conn" -X -q -v ON_ERROR_STOP=1 "$@"
-	}
-	# tk_value small|large QUERY: one value, as the owner with scope 'all'.
-	tk_value() { tk_sql "$1" -At -c "SET baton.scope = 'all'" -c "$2"; }
+	tk_init
 
 	# ---- the large size's database and batond ------------------------------------
 
@@ -107,20 +217,8 @@ tickets_run() {
 	if [ "$TK_LARGE" -gt 0 ]; then
 		sizes="small large"
 		large=$(tk_label "$TK_LARGE")
-		tk_large_conninfo=$(echo "$conninfo" | sed 's/ dbname=baton / dbname=baton_large /')
-		[ "$tk_large_conninfo" != "$conninfo" ] || die "cannot name a second database in '$conninfo'"
-		tk_sql small -c "CREATE DATABASE baton_large" || die "could not create the database baton_large"
-		# As run.sh's batond: it migrates the empty database and makes its keys.
-		launch_batond_large() {
-			set -- --listen "$url" --database-url "$tk_large_conninfo" --log-level warn \
-				--key-file "$tk/large/batond.key" --admin-key-file "$tk/large/admin.key"
-			[ -n "$WORKERS" ] && set -- "$@" --workers "$WORKERS"
-			$on_server_cpu "$BUILD/batond" "$@" 2>>"$tmp/batond-large.log" &
-			server_pid=$!
-			tk_batond_pid=$server_pid
-		}
-		start_server batond-large launch_batond_large batond_ready 100
-		tk_batond_pid=$server_pid
+		tk_large_conninfo=$(tk_database baton_large)
+		tk_batond_start batond-large "$tk_large_conninfo" "$tk/large" tk_batond_pid
 		tk_large_url=$server_url
 	fi
 
@@ -128,47 +226,10 @@ tickets_run() {
 
 	: >"$tk/sizes"
 	for w in $sizes; do
-		tk_at "$w"
-		admin=$admin_key
-		[ "$w" = large ] && admin=$tk/large/admin.key
-		"$bench" tickets-setup -u "$tk_url" -k "$admin" -p "$tk_pub" -a "$tk_dir" -n "$TK_CLIENTS" \
-			>"$tk/setup-$w.out" 2>"$tk/setup-$w.err" || { cat "$tk/setup-$w.err" >&2; die "tickets-setup ($w) failed"; }
-		t0=$(now_s)
-		tk_sql "$w" -v first=1 -v last="$tk_n" -f bench/tickets_gen.sql >"$tk/gen-$w.log" 2>&1 ||
-			{ cat "$tk/gen-$w.log" >&2; die "generating $tk_n tickets failed"; }
-		gen_s=$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }')
-		queued=$(tk_value "$w" "SELECT count(*) FROM ticket t JOIN org o ON o.id = t.org_id
-		                        WHERE o.name = 'bench-en' AND t.status = 'queued'")
-		[ "$queued" -ge 50 ] && [ "$queued" -ge "$TK_CLIENTS" ] ||
-			die "only $queued queued tickets in bench-en with $tk_n tickets; the runs need 50 and $TK_CLIENTS"
-		tk_value "$w" "SELECT t.id FROM ticket t JOIN org o ON o.id = t.org_id
-		               WHERE o.name = 'bench-en' AND t.status = 'queued' ORDER BY random() LIMIT $TK_IDS" >"$tk/ids-$w"
-		echo "$(tk_label "$tk_n") $(tk_value "$w" "SELECT count(*) FROM ticket") $queued" \
-			"$(tk_value "$w" "SELECT pg_size_pretty(pg_total_relation_size('ticket'))" | tr -d ' ') $gen_s" >>"$tk/sizes"
+		tk_prepare "$w" >>"$tk/sizes"
 	done
 
 	# ---- runs -------------------------------------------------------------------------
-
-	# tk_run NAME MODE CLIENTS small|large SECONDS [ARGS...]: one `baton_bench
-	# tickets` run; its `name: value` lines go to $tk/NAME.out.
-	tk_run() {
-		tk_name=$1 tk_mode=$2 tk_c=$3
-		tk_at "$4"
-		tk_secs=$5
-		shift 5
-		n_runs=$((n_runs + 1))
-		if $on_client_cpu "$bench" tickets -m "$tk_mode" -u "$tk_url" -p "$tk_pub" -a "$tk_dir" \
-			-c "$tk_c" -d "$tk_secs" -w "$WARM" "$@" >"$tk/$tk_name.out" 2>"$tk/$tk_name.err"; then
-			:
-		else
-			failures=$((failures + 1))
-			echo "bench: tickets $tk_mode with $tk_c client(s) ($tk_name): the client reported failures:" >&2
-			sed 's/^/  /' "$tk/$tk_name.err" >&2
-		fi
-	}
-
-	# tk_of NAME FIELD: a figure of run NAME ("" if it gave none).
-	tk_of() { sed -n "s/^$2: //p" "$tk/$1.out" 2>/dev/null; }
 
 	# Latency: one client, rounds alternating the order of the sizes. Each take
 	# is followed by a pass back to the queue, so every round finds the queue
@@ -190,25 +251,9 @@ tickets_run() {
 
 	# ---- report -----------------------------------------------------------------------
 
-	# median FORMAT VALUE...: the median of the values that are numbers ("n/a" if none).
-	median() {
-		fmt=$1
-		shift
-		printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -n |
-			awk -v f="$fmt" '{ v[NR] = $1 } END { if (NR == 0) print "n/a";
-			                   else printf f, (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-	}
-
 	# rounds KIND small|large FIELD: the value of FIELD in each round, in order.
-	rounds() {
-		out=
-		i=1
-		while [ "$i" -le "$TK_ROUNDS" ]; do
-			out="$out $(tk_of "$1-$2-$i" "$3")"
-			i=$((i + 1))
-		done
-		echo $out
-	}
+	round_of() { tk_of "$1-$2-$4" "$3"; }
+	rounds() { tk_each_round "$TK_ROUNDS" round_of "$@"; }
 
 	# round_sum KIND small|large FIELD: the sum over the rounds (errors).
 	round_sum() { rounds "$1" "$2" "$3" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }'; }
@@ -265,13 +310,9 @@ tickets_run() {
 	if [ "$TK_LARGE" -gt 0 ]; then
 		# tk_vs KIND FIELD: the large/small ratio of FIELD in each round, their
 		# median and the verdict.
+		vs_of() { ratio "$(tk_of "$1-large-$3" "$2")" "$(tk_of "$1-small-$3" "$2")"; }
 		tk_vs() {
-			per=
-			i=1
-			while [ "$i" -le "$TK_ROUNDS" ]; do
-				per="$per $(ratio "$(tk_of "$1-large-$i" "$2")" "$(tk_of "$1-small-$i" "$2")")"
-				i=$((i + 1))
-			done
+			per=$(tk_each_round "$TK_ROUNDS" vs_of "$@")
 			m=$(median %.2f $per)
 			v=$(awk -v r="$m" -v t="$TK_TARGET" 'BEGIN { print (r != "n/a" && r + 0 <= t + 0) ? "met" : "NOT met" }')
 			echo "$m (target <= $TK_TARGET: $v; rounds:$per)"

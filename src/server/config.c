@@ -30,6 +30,7 @@ typedef struct config_option {
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const log_formats[] = { "text", "json", NULL };
+static const char *const off_on[] = { "off", "on", NULL }; /* the value: 0 off, 1 on */
 
 #define FIELD(f) offsetof(batond_config, f), sizeof(((batond_config *)0)->f)
 
@@ -90,6 +91,12 @@ static const config_option options[] = {
 	    "on other instances, coverage gap events, tickets whose return timer or owner's shift ran out, "
 	    "SLA warnings and breaches, and escalations whose time ran out (so all of those happen up to "
 	    "this late).", FIELD(maintenance_ms) },
+	{ "audit-seal", "BATON_AUDIT_SEAL", OPT_ENUM, "on", 0, 0, off_on, "switch",
+	    "Whether this instance's maintenance pass seals the audit trail: chains new events by hash "
+	    "and signs a checkpoint (docs/audit.md). Instances that seal take turns (one at a time); off "
+	    "leaves sealing to the others, e.g. to keep it on one instance only. With every instance off, "
+	    "new events are not sealed and `batonctl audit export` leaves them out.",
+	    FIELD(audit_seal) },
 	{ "release-cutoff-hours", "BATON_RELEASE_CUTOFF_HOURS", OPT_INT, "24", 0, 720, NULL, "h",
 	    "Default for new slots: holders may release a seat until this long before the start; after it "
 	    "only through a swap or a lead. A slot may set its own.", FIELD(release_cutoff_hours) },

@@ -25,6 +25,7 @@ typedef struct batond_config {
 	int64_t max_sessions_per_principal;
 	int64_t request_record_hours;
 	int64_t maintenance_ms;
+	int64_t audit_seal;             /* 1: the maintenance pass seals the audit trail; 0: it leaves it to others */
 	int64_t release_cutoff_hours;   /* default for new slots */
 	int64_t coverage_horizon_hours; /* gaps announced as events */
 	int64_t watch_waiters;          /* Watch calls that may wait at once; < workers */

@@ -22,6 +22,7 @@ struct maint {
 	int64_t         window_ms;
 	int64_t         ttl_ms;
 	int64_t         horizon_hours; /* coverage gaps announced this far ahead */
+	bool            seal;          /* --audit-seal: off leaves sealing to other instances */
 	uint8_t         secret_key[AUDIT_SK_BYTES]; /* the server's, for audit checkpoints; wiped at stop */
 	uint8_t         public_key[AUDIT_PK_BYTES];
 	pthread_t       thread;
@@ -135,7 +136,8 @@ static void pass(maint *mt)
 	sweep(mt);
 	announce_gaps(mt);
 	expire_ticket_timers(mt);
-	seal_audit(mt);
+	if (mt->seal)
+		seal_audit(mt);
 }
 
 static void *run(void *arg)
@@ -189,6 +191,7 @@ baton_status maint_start(maint **out, rpc_server *server, const batond_config *c
 	mt->window_ms = cfg->handshake_window_ms;
 	mt->ttl_ms = cfg->session_ttl_s * 1000;
 	mt->horizon_hours = cfg->coverage_horizon_hours;
+	mt->seal = cfg->audit_seal != 0;
 	memcpy(mt->secret_key, secret_key, sizeof(mt->secret_key));
 	memcpy(mt->public_key, public_key, sizeof(mt->public_key));
 	if (pthread_mutex_init(&mt->mtx, NULL) != 0) {
