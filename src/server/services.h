@@ -15,9 +15,10 @@ extern const rpc_service_impl svc_events;
 extern const rpc_service_impl svc_sla;
 extern const rpc_service_impl svc_escalations;
 extern const rpc_service_impl svc_audit;
+extern const rpc_service_impl svc_reports;
 
 /* All of them, for rpc_table_build(). */
 #define BATON_SERVICES { &svc_health, &svc_system, &svc_session, &svc_identity, &svc_shifts, &svc_oncall, &svc_tickets, \
-	&svc_events, &svc_sla, &svc_escalations, &svc_audit }
+	&svc_events, &svc_sla, &svc_escalations, &svc_audit, &svc_reports }
 
 #endif

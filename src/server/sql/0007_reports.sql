@@ -1,0 +1,425 @@
+-- 0007_reports.sql - month-end reports: who ended each SLA clock, and the figures per organization
+-- and per agent for a period [from, to) (baton_report; the Report RPC in svc_reports.c).
+-- docs/reports.md defines every figure for people; the decisions it documents are the
+-- comments marked "Decision:" below.
+
+-- ---- Who ended a clock ----------------------------------------------------------
+-- A clock ended by a reply or a resolve remembers whose act ended it (the
+-- event's actor; NULL when batond acted) and the organization responsible
+-- for the ticket at that moment (its queue, after any move the same event
+-- made). Reports attribute met and missed clocks by them.
+ALTER TABLE ticket_clock ADD COLUMN ended_by uuid REFERENCES principal (id);
+ALTER TABLE ticket_clock ADD COLUMN ended_org uuid REFERENCES org (id);
+-- Reports read clocks by when they ended.
+CREATE INDEX ticket_clock_ended ON ticket_clock (ended_at) WHERE ended_at IS NOT NULL;
+
+-- baton_sla_apply_all exactly as 0005 wrote it, but for ended_by and
+-- ended_org, set where a reply or a resolve ends clocks.
+CREATE OR REPLACE FUNCTION baton_sla_apply_all(e event) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    t_id   uuid;
+    s      ticket_sla%ROWTYPE;
+    at     timestamptz;
+    org    uuid := coalesce(e.also_org_id, e.org_id);
+    after  text;
+    k      record;
+BEGIN
+    IF e.subject_id !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        RETURN;
+    END IF;
+    t_id := e.subject_id::uuid;
+    IF e.kind = 'ticket.created' THEN
+        INSERT INTO ticket_sla (ticket_id, org_id, contract_id, severity, status, created_at, last_at)
+        VALUES (t_id, org, baton_sla_contract(org, e.at), (e.body->'ticket'->>'severity')::int,
+                coalesce(e.body->'after'->>'status', 'queued'), e.at, e.at)
+        RETURNING * INTO s;
+        PERFORM baton_sla_start(s, 'first_response', 1, e.at);
+        PERFORM baton_sla_start(s, 'resolution', 1, e.at);
+        RETURN;
+    END IF;
+    SELECT * INTO s FROM ticket_sla WHERE ticket_id = t_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN; -- no ticket.created event: not a ticket this applies to
+    END IF;
+    at := greatest(e.at, s.last_at);
+    after := coalesce(e.body->'after'->>'status', s.status);
+
+    -- Another organization is responsible from now on.
+    IF org IS NOT NULL AND org <> s.org_id THEN
+        PERFORM baton_sla_bank(t_id, at, 'all');
+        s.org_id := org;
+        s.contract_id := baton_sla_contract(org, s.created_at);
+        UPDATE ticket_clock
+           SET contract_id = s.contract_id, target_s = baton_sla_target(s.contract_id, s.severity, clock)
+         WHERE ticket_id = t_id AND state IN ('running', 'paused');
+    END IF;
+
+    IF e.kind = 'ticket.replied' OR e.kind = 'ticket.resolved' THEN
+        PERFORM baton_sla_bank(t_id, at, CASE e.kind WHEN 'ticket.replied' THEN 'responses' ELSE 'all' END);
+        UPDATE ticket_clock
+           SET state = CASE WHEN used_s <= target_s THEN 'met' ELSE 'missed' END, ended_at = at, since = NULL,
+               ended_by = e.actor_id, ended_org = s.org_id
+         WHERE ticket_id = t_id AND state IN ('running', 'paused')
+           AND (e.kind = 'ticket.resolved' OR clock <> 'resolution');
+    ELSIF e.kind = 'ticket.customer_replied' THEN
+        IF NOT EXISTS (SELECT 1 FROM ticket_clock WHERE ticket_id = t_id AND clock <> 'resolution'
+                          AND state IN ('running', 'paused')) THEN
+            s.next_cycle := s.next_cycle + 1;
+            s.status := after;
+            PERFORM baton_sla_start(s, 'next_response', s.next_cycle, at);
+        END IF;
+    ELSIF e.kind = 'ticket.reopened' THEN
+        s.res_cycle := s.res_cycle + 1;
+        s.status := after;
+        PERFORM baton_sla_start(s, 'resolution', s.res_cycle, at);
+    ELSIF e.kind IN ('ticket.sla_warning', 'ticket.sla_breached') THEN
+        UPDATE ticket_clock
+           SET warned_at = CASE WHEN e.kind = 'ticket.sla_warning' THEN coalesce(warned_at, at) ELSE warned_at END,
+               breached_at = CASE WHEN e.kind = 'ticket.sla_breached' THEN coalesce(breached_at, at) ELSE breached_at END
+         WHERE ticket_id = t_id AND clock = e.body->>'clock' AND cycle = (e.body->>'cycle')::int;
+    END IF;
+
+    -- Waiting on the customer stops the clocks; the end of it starts them.
+    IF after = 'pending' THEN
+        PERFORM baton_sla_bank(t_id, at, 'all');
+        UPDATE ticket_clock SET state = 'paused', since = NULL WHERE ticket_id = t_id AND state = 'running';
+    ELSIF after <> 'resolved' THEN
+        UPDATE ticket_clock SET state = 'running', since = at WHERE ticket_id = t_id AND state = 'paused';
+    END IF;
+
+    FOR k IN SELECT clock, cycle FROM ticket_clock WHERE ticket_id = t_id AND (state IN ('running', 'paused') OR warn_at IS NOT NULL) LOOP
+        PERFORM baton_sla_schedule(t_id, k.clock, k.cycle);
+    END LOOP;
+    UPDATE ticket_sla SET org_id = s.org_id, contract_id = s.contract_id, status = after, last_at = at,
+                          res_cycle = s.res_cycle, next_cycle = s.next_cycle
+     WHERE ticket_id = t_id;
+END $$;
+
+-- The replay compares the attribution too (baton_sla_recompute uses this).
+CREATE OR REPLACE FUNCTION baton_sla_clocks_json(p_ticket uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'clock', clock, 'cycle', cycle, 'state', state, 'contract', contract_id,
+           'target_s', round(target_s, 3), 'used_s', round(used_s, 3), 'started_at', started_at,
+           'since', since, 'warn_at', warn_at, 'due_at', due_at, 'warned_at', warned_at,
+           'breached_at', breached_at, 'ended_at', ended_at,
+           'ended_by', ended_by, 'ended_org', ended_org) ORDER BY clock, cycle), '[]'::jsonb)
+  FROM ticket_clock WHERE ticket_id = p_ticket
+$$;
+
+
+-- Decision: existing clocks are attributed by replaying every ticket's
+-- events (the replay baton_sla_recompute proves equal to the applied
+-- state), so no clock is left without ended_by / ended_org. Migrations run
+-- with no scope set, which row-level security reads as "nothing": the
+-- replay widens it to all for the duration.
+DO $$
+DECLARE
+    e    event%ROWTYPE;
+    prev text := baton_scope_widen();
+BEGIN
+    DELETE FROM ticket_clock;
+    DELETE FROM ticket_sla;
+    FOR e IN SELECT ev.* FROM event ev WHERE ev.kind LIKE 'ticket.%' ORDER BY ev.id LOOP
+        PERFORM baton_sla_apply_all(e);
+    END LOOP;
+    PERFORM baton_scope_restore(prev);
+END $$;
+
+-- ---- Reports ----------------------------------------------------------------------
+-- Reports read events of a few kinds within a period (taken, resolved,
+-- passed, ...): by kind, then time.
+CREATE INDEX event_kind_at ON event (kind, at);
+-- Escalations decided within a period.
+CREATE INDEX escalation_decided ON escalation (decided_at) WHERE decided_at IS NOT NULL;
+-- Escalations raised within a period (escalation_org leads with org_id).
+CREATE INDEX escalation_created ON escalation (created_at);
+
+-- Hours of a range (0 when empty or NULL).
+CREATE FUNCTION baton_report_hours(r tstzrange) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN r IS NULL OR isempty(r) THEN 0
+                      ELSE extract(epoch FROM upper(r) - lower(r))::double precision / 3600 END $$;
+
+-- Every counted fact of [p_from, p_to) about the organizations p_orgs: the
+-- organization it counts for, the person it counts for (NULL: the
+-- organization only), the figure (what) and how much (n: 1, or hours).
+-- baton_report adds them up. Events of one ticket are written under the
+-- ticket's row lock, so their ids are in the ticket's own order.
+CREATE FUNCTION baton_report_facts(p_from timestamptz, p_to timestamptz, p_orgs uuid[])
+    RETURNS TABLE (org_id uuid, person uuid, what text, n double precision)
+    LANGUAGE sql STABLE
+    AS $$
+WITH period AS (
+    SELECT tstzrange(p_from, p_to) AS w
+),
+-- Decision: tickets_taken, tickets_resolved and ticket.passed hand-offs
+-- count for the actor and the actor's organization (an in-house lead who
+-- resolves a partner's ticket counts it for the in-house organization);
+-- an act of batond itself (no actor) for the event's organization.
+acts AS (
+    SELECT e.id, e.kind, e.subject_id, e.body, e.actor_id, e.org_id AS ev_org,
+           coalesce(p.org_id, e.org_id) AS act_org
+      FROM event e
+      LEFT JOIN principal p ON p.id = e.actor_id
+     WHERE e.kind IN ('ticket.taken', 'ticket.resolved', 'ticket.passed', 'ticket.returned', 'ticket.handed_off',
+                      'ticket.sla_breached', 'escalation.expired')
+       AND e.at >= p_from AND e.at < p_to
+),
+-- A resolve's cycle: the events after the ticket's creation or last
+-- reopening before the resolve, up to the resolve.
+resolves AS (
+    SELECT a.*,
+           (SELECT count(*) FROM event c
+             WHERE c.subject_id = a.subject_id AND c.id > cy.start_id AND c.id < a.id
+               AND c.kind = 'ticket.replied') AS replies,
+           -- Decision: a hand-off (passed, returned, handed_off) or an
+           -- escalation (ticket.escalated, raised by an agent; or an approval,
+           -- whoever raised it) in the cycle disqualifies a first-contact
+           -- resolution. An SLA breach does not, nor the escalation the SLA
+           -- worker raises with it until it is approved: those are the clock's
+           -- doing, not a hand-off by a person. A rejected agent escalation
+           -- still disqualifies (it was an escalation).
+           (SELECT count(*) FROM event c
+             WHERE c.subject_id = a.subject_id AND c.id > cy.start_id AND c.id < a.id
+               AND c.kind IN ('ticket.passed', 'ticket.returned', 'ticket.handed_off', 'ticket.escalated',
+                              'ticket.escalation_approved')) AS moves
+      FROM acts a
+     CROSS JOIN LATERAL (
+           SELECT coalesce(max(c.id), 0) AS start_id FROM event c
+            WHERE c.subject_id = a.subject_id AND c.id < a.id
+              AND c.kind IN ('ticket.created', 'ticket.reopened')) cy
+     WHERE a.kind = 'ticket.resolved'
+),
+-- Decision: a hand-off is a ticket.passed (for who passed it, as above),
+-- or batond's ticket.returned (untouched past the ownership timeout) or
+-- ticket.handed_off (the owner's shift ended), which count for the
+-- organization that lost the ticket (the event's) and for the owner who
+-- lost it. An approved escalation moves the ticket too, but is counted as
+-- an escalation, not as a hand-off.
+handoffs AS (
+    SELECT a.*,
+           CASE WHEN a.kind = 'ticket.passed' THEN a.act_org ELSE a.ev_org END AS h_org,
+           CASE WHEN a.kind = 'ticket.passed' THEN a.actor_id ELSE lost.id END AS h_person,
+           lost.id AS lost_id, lost.handle AS lost_handle
+      FROM acts a
+      LEFT JOIN principal lost ON lost.handle = a.body->'before'->>'owner'
+     WHERE a.kind IN ('ticket.passed', 'ticket.returned', 'ticket.handed_off')
+),
+-- Decision: a hand-off is "without progress" (the hot potato) when the
+-- owner who lost the ticket wrote no reply (ticket.replied) and no note
+-- (ticket.noted) on it since they got it: since the last event that made
+-- them the owner (their take, a pass to them, an approval giving it to
+-- them). It counts on the same row as the hand-off. A queued ticket passed
+-- on (no owner lost it) is never a hot potato.
+hot AS (
+    SELECT h.* FROM handoffs h
+     WHERE h.lost_id IS NOT NULL
+       AND NOT EXISTS (
+           SELECT 1 FROM event c
+            WHERE c.subject_id = h.subject_id AND c.id < h.id
+              AND c.kind IN ('ticket.replied', 'ticket.noted') AND c.actor_id = h.lost_id
+              AND c.id > coalesce((SELECT max(g.id) FROM event g
+                                    WHERE g.subject_id = h.subject_id AND g.id < h.id
+                                      AND g.body->'after'->>'owner' = h.lost_handle
+                                      AND (g.body->'before'->>'owner') IS DISTINCT FROM h.lost_handle), 0))
+),
+-- Claims that promised seat-hours: not released before their slot
+-- started. Decision: a claim promises its slot's hours inside the period,
+-- up to the slot's cancellation if it was cancelled, whenever the claim was
+-- made; it holds them until its release (a claim never released holds them
+-- all). A seat taken over by a swap promises and holds from the swap on
+-- (the claim the swap made), and the seat given away counts as released at
+-- the swap: a swap after the start shows in the giver's row as promised
+-- but not held for the rest of the shift.
+claims AS (
+    SELECT c.org_id, c.principal_id, s.id AS slot_id,
+           c.during * tstzrange(cs.starts, s.cancelled_at) * pd.w AS promised,
+           c.during * tstzrange(cs.starts, least(c.released_at, s.cancelled_at)) * pd.w AS held
+      FROM claim c
+      JOIN slot s ON s.id = c.slot_id
+     CROSS JOIN period pd
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN c.via_swap IS NULL THEN lower(c.during)
+                       ELSE greatest(lower(c.during), c.created_at) END AS starts) cs
+     WHERE c.during && pd.w
+       AND cs.starts < upper(c.during)
+       AND (c.released_at IS NULL OR c.released_at > cs.starts)
+       AND (s.cancelled_at IS NULL OR s.cancelled_at > cs.starts)
+),
+-- Decision: coverage-gap hours are, for every slot open to the
+-- organization (baton_slot_open_to: its organizations or kinds, or every
+-- partner when it names none), the seat-hours it wanted inside the period
+-- (until its cancellation, if cancelled) less the seat-hours any claim held
+-- in it, whoever's. A slot open to several organizations is a gap of each
+-- of them. Organization rows only.
+slots AS (
+    SELECT s.id, s.seats, s.open_to_orgs, s.open_to_kinds,
+           s.during * tstzrange(NULL, s.cancelled_at) * pd.w AS wanted
+      FROM slot s CROSS JOIN period pd
+     WHERE s.during && pd.w AND (s.cancelled_at IS NULL OR s.cancelled_at > lower(s.during))
+)
+SELECT f.org_id, f.person, f.what, f.n
+  FROM (
+    SELECT a.act_org AS org_id, a.actor_id AS person, 'tickets_taken' AS what, 1::double precision AS n
+      FROM acts a WHERE a.kind = 'ticket.taken'
+    UNION ALL
+    SELECT r.act_org, r.actor_id, 'tickets_resolved', 1 FROM resolves r
+    UNION ALL
+    -- Decision: first-contact resolution: resolved with exactly one
+    -- customer-facing reply (ticket.replied) in its cycle; touches are the
+    -- replies in the cycles of the tickets resolved, both for the resolver.
+    SELECT r.act_org, r.actor_id, 'first_contact_resolutions', 1 FROM resolves r
+     WHERE r.replies = 1 AND r.moves = 0
+    UNION ALL
+    SELECT r.act_org, r.actor_id, 'touches', r.replies FROM resolves r WHERE r.replies > 0
+    UNION ALL
+    -- Decision: first_response and resolution clocks that ended in the
+    -- period (met or missed; a resolve ends them too) count for the
+    -- organization responsible when they ended and for the person whose act
+    -- ended them; next-response clocks are not reported.
+    SELECT k.ended_org, k.ended_by, k.clock || '_' || k.state, 1
+      FROM ticket_clock k
+     WHERE k.ended_at >= p_from AND k.ended_at < p_to
+       AND k.clock IN ('first_response', 'resolution') AND k.state IN ('met', 'missed')
+    UNION ALL
+    SELECT h.h_org, h.h_person, 'handoffs', 1 FROM handoffs h
+    UNION ALL
+    SELECT h.h_org, h.h_person, 'handoffs_without_progress', 1 FROM hot h
+    UNION ALL
+    -- Decision: escalations count for the escalation's organization (the
+    -- queue it was raised from) and for the person who raised it: raised
+    -- when created in the period, approved or rejected when decided in it,
+    -- expired per escalation.expired event in it (one escalation may expire
+    -- at several levels). Those the SLA worker raised count for the
+    -- organization only.
+    SELECT x.org_id, x.raised_by, 'escalations_raised', 1 FROM escalation x
+     WHERE x.created_at >= p_from AND x.created_at < p_to
+    UNION ALL
+    SELECT x.org_id, x.raised_by, 'escalations_' || x.state, 1 FROM escalation x
+     WHERE x.decided_at >= p_from AND x.decided_at < p_to AND x.state IN ('approved', 'rejected')
+    UNION ALL
+    SELECT x.org_id, x.raised_by, 'escalations_expired', 1
+      FROM acts a JOIN escalation x ON x.id::text = a.subject_id
+     WHERE a.kind = 'escalation.expired'
+    UNION ALL
+    -- Decision: a breach counts for the organization responsible (the
+    -- event's) and for the ticket's owner at the time, if it had one.
+    SELECT a.ev_org, o.id, 'sla_breaches', 1
+      FROM acts a LEFT JOIN principal o ON o.handle = a.body->'before'->>'owner'
+     WHERE a.kind = 'ticket.sla_breached'
+    UNION ALL
+    SELECT c.org_id, c.principal_id, 'coverage_promised_hours', baton_report_hours(c.promised) FROM claims c
+    UNION ALL
+    SELECT c.org_id, c.principal_id, 'coverage_held_hours', baton_report_hours(c.held) FROM claims c
+    UNION ALL
+    SELECT g.org_id, NULL, 'coverage_gap_hours',
+           greatest(0, s.seats * baton_report_hours(s.wanted)
+                       - coalesce((SELECT sum(baton_report_hours(c.held * s.wanted)) FROM claims c
+                                    WHERE c.slot_id = s.id), 0))
+      FROM slots s
+      JOIN unnest(p_orgs) AS g(org_id) ON baton_slot_open_to(s.open_to_orgs, s.open_to_kinds, g.org_id)
+  ) f
+ WHERE f.org_id = ANY (p_orgs)
+$$;
+
+-- The report of [p_from, p_to): a row per organization (p_org, or every one
+-- the caller sees), ordered by name, each followed, with p_by_agent, by a
+-- row per person of it with anything counted, ordered by handle (agent ''
+-- on organization rows). Nothing when the period is empty or longer than
+-- 400 days.
+--
+-- Decision: which organizations come out is read in the caller's scope, so
+-- row-level security keeps a partner to its own even if the handler erred
+-- (and batond checks it first, svc_reports.c). Their figures are then
+-- counted in scope all, restricted to those organizations: a partner's
+-- figures need rows it cannot see (the replies of another organization in
+-- its resolved tickets' cycles, other organizations' claims on the slots
+-- open to it, the clocks of tickets it has since passed on), and must be
+-- the same numbers a lead sees for it. Only the figures come out, never the
+-- rows.
+--
+-- Shares are met / (met + missed) and 0 when there are none;
+-- first_contact_resolution_rate and touches_per_resolved are per ticket
+-- resolved, 0 when none was.
+CREATE FUNCTION baton_report(p_from timestamptz, p_to timestamptz, p_org uuid, p_by_agent boolean)
+    RETURNS TABLE (org text, agent text,
+                   tickets_taken bigint, tickets_resolved bigint,
+                   first_responses_met bigint, first_responses_missed bigint, first_response_within_sla double precision,
+                   resolutions_met bigint, resolutions_missed bigint, resolution_within_sla double precision,
+                   first_contact_resolutions bigint, first_contact_resolution_rate double precision,
+                   touches_per_resolved double precision,
+                   handoffs bigint, handoffs_without_progress bigint,
+                   escalations_raised bigint, escalations_approved bigint, escalations_rejected bigint,
+                   escalations_expired bigint, sla_breaches bigint,
+                   coverage_promised_hours double precision, coverage_held_hours double precision,
+                   coverage_gap_hours double precision)
+    LANGUAGE plpgsql VOLATILE -- it widens the scope (set_config) and puts it back
+    AS $$
+#variable_conflict use_column
+DECLARE
+    orgs uuid[];
+    prev text;
+BEGIN
+    IF p_from IS NULL OR p_to IS NULL OR p_to <= p_from OR p_to - p_from > interval '400 days' THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(array_agg(o.id), '{}') INTO orgs FROM org o WHERE p_org IS NULL OR o.id = p_org;
+    prev := baton_scope_widen();
+    RETURN QUERY
+    WITH facts AS (
+        SELECT f.org_id, f.person, f.what, f.n FROM baton_report_facts(p_from, p_to, orgs) f
+    ), keyed AS (
+        -- Organization rows: every fact. Agent rows: the facts counted for
+        -- a person of the same organization (an in-house lead's act on a
+        -- partner's ticket counts for the partner's row only).
+        SELECT f.org_id, ''::text AS handle, f.what, f.n FROM facts f
+        UNION ALL
+        SELECT f.org_id, p.handle, f.what, f.n
+          FROM facts f JOIN principal p ON p.id = f.person AND p.org_id = f.org_id
+         WHERE p_by_agent
+    ), rows_ AS (
+        SELECT o.name AS org_name, k.handle,
+               count(*) FILTER (WHERE k.what = 'tickets_taken') AS taken,
+               count(*) FILTER (WHERE k.what = 'tickets_resolved') AS resolved,
+               count(*) FILTER (WHERE k.what = 'first_response_met') AS fr_met,
+               count(*) FILTER (WHERE k.what = 'first_response_missed') AS fr_missed,
+               count(*) FILTER (WHERE k.what = 'resolution_met') AS res_met,
+               count(*) FILTER (WHERE k.what = 'resolution_missed') AS res_missed,
+               count(*) FILTER (WHERE k.what = 'first_contact_resolutions') AS fcr,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'touches'), 0) AS touches,
+               count(*) FILTER (WHERE k.what = 'handoffs') AS handoffs,
+               count(*) FILTER (WHERE k.what = 'handoffs_without_progress') AS hot,
+               count(*) FILTER (WHERE k.what = 'escalations_raised') AS esc_raised,
+               count(*) FILTER (WHERE k.what = 'escalations_approved') AS esc_approved,
+               count(*) FILTER (WHERE k.what = 'escalations_rejected') AS esc_rejected,
+               count(*) FILTER (WHERE k.what = 'escalations_expired') AS esc_expired,
+               count(*) FILTER (WHERE k.what = 'sla_breaches') AS breaches,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'coverage_promised_hours'), 0) AS promised,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'coverage_held_hours'), 0) AS held,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'coverage_gap_hours'), 0) AS gap
+          FROM org o
+          LEFT JOIN keyed k ON k.org_id = o.id
+         WHERE o.id = ANY (orgs)
+         GROUP BY o.name, k.handle
+    )
+    SELECT r.org_name, coalesce(r.handle, ''),
+           r.taken, r.resolved,
+           r.fr_met, r.fr_missed,
+           CASE WHEN r.fr_met + r.fr_missed > 0 THEN r.fr_met::double precision / (r.fr_met + r.fr_missed) ELSE 0 END,
+           r.res_met, r.res_missed,
+           CASE WHEN r.res_met + r.res_missed > 0 THEN r.res_met::double precision / (r.res_met + r.res_missed)
+                ELSE 0 END,
+           r.fcr,
+           CASE WHEN r.resolved > 0 THEN r.fcr::double precision / r.resolved ELSE 0 END,
+           CASE WHEN r.resolved > 0 THEN r.touches / r.resolved ELSE 0 END,
+           r.handoffs, r.hot,
+           r.esc_raised, r.esc_approved, r.esc_rejected, r.esc_expired, r.breaches,
+           r.promised, r.held, r.gap
+      FROM rows_ r
+     ORDER BY r.org_name, coalesce(r.handle, '') <> '', coalesce(r.handle, '');
+    PERFORM baton_scope_restore(prev);
+END $$;
