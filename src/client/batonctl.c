@@ -47,6 +47,8 @@ static const char usage_main[] =
     "                      escalations and the leads' decisions\n"
     "  watch               follow events live; resume from a saved cursor\n"
     "  audit export|verify save the sealed audit trail to a file; check one offline\n"
+    "  report              month-end figures per organization and agent: a table, --json\n"
+    "                      or --csv\n"
     "  ping                round trip to the server (no database involved)\n"
     "  health              is the server serving? (exit 0 only if SERVING; needs no key)\n"
     "  info                server version, schema version, database id and clock\n"
@@ -527,7 +529,7 @@ int main(int argc, char **argv)
 		{ "principal", ctl_principal }, { "key", ctl_key }, { "slot", ctl_slot }, { "swap", ctl_swap },
 		{ "oncall", ctl_oncall }, { "coverage", ctl_coverage }, { "ticket", ctl_ticket },
 		{ "watch", ctl_watch }, { "sla", ctl_sla }, { "escalate", ctl_escalate },
-		{ "escalation", ctl_escalation }, { "audit", ctl_audit },
+		{ "escalation", ctl_escalation }, { "audit", ctl_audit }, { "report", ctl_report },
 	};
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verb, verbs[i].name) == 0)

@@ -89,8 +89,9 @@ int ctl_ticket_sla(const ctl_globals *g, int argc, char **argv);
 int ctl_escalate(const ctl_globals *g, int argc, char **argv);
 int ctl_escalation(const ctl_globals *g, int argc, char **argv);
 
-/* ctl_audit.c. */
+/* ctl_audit.c, ctl_report.c. */
 int ctl_audit(const ctl_globals *g, int argc, char **argv);
+int ctl_report(const ctl_globals *g, int argc, char **argv);
 
 /* ---- files replaced atomically (ctl_file.c) -------------------------------- */
 
