@@ -9,7 +9,7 @@
 #   make test SAN=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench        secure Ping and plain RPC versus a raw nng echo, same run; handshakes/s;
 #                     ticket take/pass throughput, list and take latency at 10k and 1M tickets;
-#                     take/pass with audit sealing on versus off
+#                     take/pass with audit sealing on versus off; a month's report at 10k and 1M events
 #   make fuzz         every libFuzzer harness for FUZZ_SECONDS (installs clang first)
 #   make install      install binaries, library and headers under PREFIX
 

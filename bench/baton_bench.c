@@ -1,4 +1,4 @@
-/* baton_bench.c - `make bench`: a raw nng rep0 echo server and a load client (raw echo; plain, health, sealed Ping and handshakes via libbaton); the tickets modes are in bench_tickets.c. */
+/* baton_bench.c - `make bench`: a raw nng rep0 echo server and a load client (raw echo; plain, health, sealed Ping and handshakes via libbaton); the tickets modes are in bench_tickets.c, the reports mode in bench_reports.c. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -874,10 +874,12 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		fputs("\nTickets (bench/tickets.sh):\n", stdout);
 		fputs(bench_tickets_usage, stdout);
+		fputs("\nReports (bench/reports.sh):\n", stdout);
+		fputs(bench_reports_usage, stdout);
 		return 0;
 	}
 	if (argc < 2)
-		return bench_usage_error("give a mode: echo-server, client, tickets-setup or tickets");
+		return bench_usage_error("give a mode: echo-server, client, tickets-setup, tickets or reports");
 	/* getopt starts after the mode word. */
 	optind = 2;
 	if (strcmp(argv[1], "echo-server") == 0)
@@ -888,5 +890,7 @@ int main(int argc, char **argv)
 		return bench_tickets_setup_main(argc, argv);
 	if (strcmp(argv[1], "tickets") == 0)
 		return bench_tickets_main(argc, argv);
-	return bench_usage_error("unknown mode '%s' (echo-server, client, tickets-setup or tickets)", argv[1]);
+	if (strcmp(argv[1], "reports") == 0)
+		return bench_reports_main(argc, argv);
+	return bench_usage_error("unknown mode '%s' (echo-server, client, tickets-setup, tickets or reports)", argv[1]);
 }

@@ -69,4 +69,8 @@ int bench_tickets_setup_main(int argc, char **argv);
 extern const char bench_tickets_usage[];
 int bench_tickets_main(int argc, char **argv);
 
+/* `baton_bench reports ...` (bench_reports.c) and its lines of --help. */
+int bench_reports_main(int argc, char **argv);
+extern const char bench_reports_usage[];
+
 #endif

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh - `make bench`: Baton's RPC layer, its secure channel and its handshakes versus a raw nng req/rep echo, measured in the same run; then tickets (bench/tickets.sh) and the audit trail's cost (bench/audit.sh).
+# run.sh - `make bench`: Baton's RPC layer, its secure channel and its handshakes versus a raw nng req/rep echo, measured in the same run; then tickets (bench/tickets.sh), the audit trail's cost (bench/audit.sh) and reports on a month of 1M events (bench/reports.sh).
 #
 # Starts a private PostgreSQL (fsync off) and batond in a temp folder under /tmp
 # (batond's server key and the first admin's key are created there:
@@ -23,6 +23,9 @@
 # Last, the audit trail part (bench/audit.sh, which says what it does): on a
 # database of its own, take/pass through a batond that seals the audit trail
 # versus one that does not, in alternating rounds, and their ratio.
+# Then the reports part (bench/reports.sh, which says what it does): the
+# Report RPC on a month of 1M events versus the same month at 10k, each on a
+# database and batond of its own, as a lead and as a partner, against a budget.
 # Builds nothing; a trap stops every process it started and removes the folder.
 #
 # Environment:
@@ -39,7 +42,10 @@
 #                  part alone (no echo server, no channel runs, no audit part)
 #   BENCH_AUDIT    1 (default): the audit trail part runs; 0: not; only: the audit
 #                  part alone (with BENCH_TICKETS=only: those two parts)
+#   BENCH_REPORTS  1 (default): the reports part runs; 0: not; only: the reports
+#                  part alone (with other parts' "only": those parts)
 #   BENCH_AUDIT_ROUNDS, BENCH_AUDIT_MAINTENANCE_MS: see bench/audit.sh
+#   BENCH_REPORTS_SMALL, BENCH_REPORTS_LARGE, BENCH_REPORTS_ROUNDS: see bench/reports.sh
 #   BENCH_TICKETS_SMALL, BENCH_TICKETS_LARGE, BENCH_TICKET_CLIENTS,
 #   BENCH_TICKET_ROUNDS, BENCH_TICKET_SECONDS: see bench/tickets.sh
 #                  (BENCH_TICKETS_LARGE=0 skips the 1M tickets)
@@ -58,6 +64,7 @@ PIN=${BENCH_PIN:-0}
 ROUNDS=${BENCH_ROUNDS:-4}
 TICKETS=${BENCH_TICKETS:-1}
 AUDIT=${BENCH_AUDIT:-1}
+REPORTS=${BENCH_REPORTS:-1}
 PG_NO_TRIM=${BENCH_PG_NO_TRIM:-0}
 ROUND_SECS=2
 SIZE=128
@@ -80,21 +87,27 @@ case $ROUNDS in '' | *[!0-9]*) die "BENCH_ROUNDS must be a whole number 0..20, n
 [ "$ROUNDS" -le 20 ] || die "BENCH_ROUNDS must be 0..20, not '$ROUNDS'"
 case $TICKETS in 0 | 1 | only) ;; *) die "BENCH_TICKETS must be 0, 1 or only, not '$TICKETS'" ;; esac
 case $AUDIT in 0 | 1 | only) ;; *) die "BENCH_AUDIT must be 0, 1 or only, not '$AUDIT'" ;; esac
+case $REPORTS in 0 | 1 | only) ;; *) die "BENCH_REPORTS must be 0, 1 or only, not '$REPORTS'" ;; esac
 # Which parts run: all that are on, unless some are "only": then those alone.
 CHANNEL=1
-if [ "$TICKETS" = only ] || [ "$AUDIT" = only ]; then
+if [ "$TICKETS" = only ] || [ "$AUDIT" = only ] || [ "$REPORTS" = only ]; then
 	CHANNEL=0
 	[ "$TICKETS" = only ] || TICKETS=0
 	[ "$AUDIT" = only ] || AUDIT=0
+	[ "$REPORTS" = only ] || REPORTS=0
 fi
 case $PG_NO_TRIM in 0 | 1) ;; *) die "BENCH_PG_NO_TRIM must be 0 or 1, not '$PG_NO_TRIM'" ;; esac
-if [ "$TICKETS" != 0 ] || [ "$AUDIT" != 0 ]; then
-	. bench/tickets.sh # the audit part uses its helpers and settings
+if [ "$TICKETS" != 0 ] || [ "$AUDIT" != 0 ] || [ "$REPORTS" != 0 ]; then
+	. bench/tickets.sh # the audit and reports parts use its helpers and settings
 	tickets_check
 fi
 if [ "$AUDIT" != 0 ]; then
 	. bench/audit.sh
 	audit_check
+fi
+if [ "$REPORTS" != 0 ]; then
+	. bench/reports.sh
+	reports_check
 fi
 
 bench=$BUILD/bench/baton_bench
@@ -120,6 +133,8 @@ batond_pid=
 echo_pid=
 tk_batond_pid= # the tickets part's second batond (bench/tickets.sh)
 au_batond_pid= # the audit part's batond (bench/audit.sh)
+rp_small_pid=  # the reports part's batonds (bench/reports.sh)
+rp_large_pid=
 pg_started=0
 
 # Sends SIGTERM to pid and waits up to 10 s for it to exit, then SIGKILL.
@@ -143,6 +158,8 @@ cleanup() {
 	[ -n "$batond_pid" ] && stop_process "$batond_pid"
 	[ -n "$tk_batond_pid" ] && stop_process "$tk_batond_pid"
 	[ -n "$au_batond_pid" ] && stop_process "$au_batond_pid"
+	[ -n "$rp_small_pid" ] && stop_process "$rp_small_pid"
+	[ -n "$rp_large_pid" ] && stop_process "$rp_large_pid"
 	[ -n "$echo_pid" ] && stop_process "$echo_pid"
 	if [ "$pg_started" = 1 ]; then
 		sh deploy/devdb.sh stop "$tmp/pg" >/dev/null || echo "bench: could not stop PostgreSQL in $tmp/pg" >&2
@@ -368,6 +385,12 @@ fi
 
 if [ "$AUDIT" != 0 ]; then
 	audit_run
+fi
+
+# ---- reports ---------------------------------------------------------------------
+
+if [ "$REPORTS" != 0 ]; then
+	reports_run
 fi
 
 if [ "$failures" -gt 0 ]; then

@@ -144,11 +144,18 @@ CREATE FUNCTION baton_report_hours(r tstzrange) RETURNS double precision
     AS $$ SELECT CASE WHEN r IS NULL OR isempty(r) THEN 0
                       ELSE extract(epoch FROM upper(r) - lower(r))::double precision / 3600 END $$;
 
--- Every counted fact of [p_from, p_to) about the organizations p_orgs: the
--- organization it counts for, the person it counts for (NULL: the
--- organization only), the figure (what) and how much (n: 1, or hours).
--- baton_report adds them up. Events of one ticket are written under the
--- ticket's row lock, so their ids are in the ticket's own order.
+-- The counted facts of [p_from, p_to) about the organizations p_orgs,
+-- added up per organization it counts for, person it counts for (NULL:
+-- the organization only) and figure (what): n is how many (each fact is
+-- 1) or how many hours. baton_report puts them in rows. Events of one
+-- ticket are written under the ticket's row lock, so their ids are in the
+-- ticket's own order.
+--
+-- Cost (docs/benchmarks.md, "Reports"): the work grows with the period's
+-- events, not the table. The events read by kind and time (acts) carry only
+-- the columns used, so the set stays small however large the bodies; a
+-- resolve's cycle is read in one pass over that ticket's events; and the
+-- facts are summed here, so that only a few hundred rows leave.
 CREATE FUNCTION baton_report_facts(p_from timestamptz, p_to timestamptz, p_orgs uuid[])
     RETURNS TABLE (org_id uuid, person uuid, what text, n double precision)
     LANGUAGE sql STABLE
@@ -161,8 +168,14 @@ WITH period AS (
 -- resolves a partner's ticket counts it for the in-house organization);
 -- an act of batond itself (no actor) for the event's organization.
 acts AS (
-    SELECT e.id, e.kind, e.subject_id, e.body, e.actor_id, e.org_id AS ev_org,
-           coalesce(p.org_id, e.org_id) AS act_org
+    SELECT e.id, e.kind, e.subject_id, e.body->'before'->>'owner' AS before_owner, e.actor_id,
+           e.org_id AS ev_org, coalesce(p.org_id, e.org_id) AS act_org,
+           -- An expiry's subject is its escalation, joined by key below as a
+           -- uuid: a join on the id's text (not leakproof) is kept above
+           -- escalation's row-level security, where it can use neither the
+           -- key's index nor, with a partner's few rows expected, a hash.
+           CASE WHEN e.kind = 'escalation.expired' AND baton_uuid_shaped(e.subject_id)
+                THEN e.subject_id::uuid END AS escalation_id
       FROM event e
       LEFT JOIN principal p ON p.id = e.actor_id
      WHERE e.kind IN ('ticket.taken', 'ticket.resolved', 'ticket.passed', 'ticket.returned', 'ticket.handed_off',
@@ -170,29 +183,31 @@ acts AS (
        AND e.at >= p_from AND e.at < p_to
 ),
 -- A resolve's cycle: the events after the ticket's creation or last
--- reopening before the resolve, up to the resolve.
+-- reopening before the resolve, up to the resolve. One pass over the
+-- ticket's events before the resolve finds where the cycle starts (the
+-- window) and counts in it.
 resolves AS (
-    SELECT a.*,
-           (SELECT count(*) FROM event c
-             WHERE c.subject_id = a.subject_id AND c.id > cy.start_id AND c.id < a.id
-               AND c.kind = 'ticket.replied') AS replies,
-           -- Decision: a hand-off (passed, returned, handed_off) or an
-           -- escalation (ticket.escalated, raised by an agent; or an approval,
-           -- whoever raised it) in the cycle disqualifies a first-contact
-           -- resolution. An SLA breach does not, nor the escalation the SLA
-           -- worker raises with it until it is approved: those are the clock's
-           -- doing, not a hand-off by a person. A rejected agent escalation
-           -- still disqualifies (it was an escalation).
-           (SELECT count(*) FROM event c
-             WHERE c.subject_id = a.subject_id AND c.id > cy.start_id AND c.id < a.id
-               AND c.kind IN ('ticket.passed', 'ticket.returned', 'ticket.handed_off', 'ticket.escalated',
-                              'ticket.escalation_approved')) AS moves
+    SELECT a.act_org, a.actor_id, cy.replies, cy.moves
       FROM acts a
      CROSS JOIN LATERAL (
-           SELECT coalesce(max(c.id), 0) AS start_id FROM event c
-            WHERE c.subject_id = a.subject_id AND c.id < a.id
-              AND c.kind IN ('ticket.created', 'ticket.reopened')) cy
-     WHERE a.kind = 'ticket.resolved'
+           SELECT count(*) FILTER (WHERE c.kind = 'ticket.replied') AS replies,
+                  -- Decision: a hand-off (passed, returned, handed_off) or an
+                  -- escalation (ticket.escalated, raised by an agent; or an approval,
+                  -- whoever raised it) in the cycle disqualifies a first-contact
+                  -- resolution. An SLA breach does not, nor the escalation the SLA
+                  -- worker raises with it until it is approved: those are the clock's
+                  -- doing, not a hand-off by a person. A rejected agent escalation
+                  -- still disqualifies (it was an escalation).
+                  count(*) FILTER (WHERE c.kind IN ('ticket.passed', 'ticket.returned', 'ticket.handed_off',
+                                                    'ticket.escalated', 'ticket.escalation_approved')) AS moves
+             FROM (SELECT c.id, c.kind,
+                          max(c.id) FILTER (WHERE c.kind IN ('ticket.created', 'ticket.reopened')) OVER () AS start_id
+                     FROM event c
+                    WHERE c.subject_id = a.subject_id AND c.id < a.id) c
+            WHERE c.id > coalesce(c.start_id, 0)) cy
+     -- Every figure of a resolve counts for the resolver's organization:
+     -- those of others are not looked into.
+     WHERE a.kind = 'ticket.resolved' AND a.act_org = ANY (p_orgs)
 ),
 -- Decision: a hand-off is a ticket.passed (for who passed it, as above),
 -- or batond's ticket.returned (untouched past the ownership timeout) or
@@ -206,7 +221,7 @@ handoffs AS (
            CASE WHEN a.kind = 'ticket.passed' THEN a.actor_id ELSE lost.id END AS h_person,
            lost.id AS lost_id, lost.handle AS lost_handle
       FROM acts a
-      LEFT JOIN principal lost ON lost.handle = a.body->'before'->>'owner'
+      LEFT JOIN principal lost ON lost.handle = a.before_owner
      WHERE a.kind IN ('ticket.passed', 'ticket.returned', 'ticket.handed_off')
 ),
 -- Decision: a hand-off is "without progress" (the hot potato) when the
@@ -217,7 +232,7 @@ handoffs AS (
 -- on (no owner lost it) is never a hot potato.
 hot AS (
     SELECT h.* FROM handoffs h
-     WHERE h.lost_id IS NOT NULL
+     WHERE h.lost_id IS NOT NULL AND h.h_org = ANY (p_orgs)
        AND NOT EXISTS (
            SELECT 1 FROM event c
             WHERE c.subject_id = h.subject_id AND c.id < h.id
@@ -262,7 +277,7 @@ slots AS (
       FROM slot s CROSS JOIN period pd
      WHERE s.during && pd.w AND (s.cancelled_at IS NULL OR s.cancelled_at > lower(s.during))
 )
-SELECT f.org_id, f.person, f.what, f.n
+SELECT f.org_id, f.person, f.what, sum(f.n)
   FROM (
     SELECT a.act_org AS org_id, a.actor_id AS person, 'tickets_taken' AS what, 1::double precision AS n
       FROM acts a WHERE a.kind = 'ticket.taken'
@@ -303,13 +318,13 @@ SELECT f.org_id, f.person, f.what, f.n
      WHERE x.decided_at >= p_from AND x.decided_at < p_to AND x.state IN ('approved', 'rejected')
     UNION ALL
     SELECT x.org_id, x.raised_by, 'escalations_expired', 1
-      FROM acts a JOIN escalation x ON x.id::text = a.subject_id
+      FROM acts a JOIN escalation x ON x.id = a.escalation_id
      WHERE a.kind = 'escalation.expired'
     UNION ALL
     -- Decision: a breach counts for the organization responsible (the
     -- event's) and for the ticket's owner at the time, if it had one.
     SELECT a.ev_org, o.id, 'sla_breaches', 1
-      FROM acts a LEFT JOIN principal o ON o.handle = a.body->'before'->>'owner'
+      FROM acts a LEFT JOIN principal o ON o.handle = a.before_owner
      WHERE a.kind = 'ticket.sla_breached'
     UNION ALL
     SELECT c.org_id, c.principal_id, 'coverage_promised_hours', baton_report_hours(c.promised) FROM claims c
@@ -324,6 +339,7 @@ SELECT f.org_id, f.person, f.what, f.n
       JOIN unnest(p_orgs) AS g(org_id) ON baton_slot_open_to(s.open_to_orgs, s.open_to_kinds, g.org_id)
   ) f
  WHERE f.org_id = ANY (p_orgs)
+ GROUP BY f.org_id, f.person, f.what
 $$;
 
 -- The report of [p_from, p_to): a row per organization (p_org, or every one
@@ -375,7 +391,9 @@ BEGIN
     ), keyed AS (
         -- Organization rows: every fact. Agent rows: the facts counted for
         -- a person of the same organization (an in-house lead's act on a
-        -- partner's ticket counts for the partner's row only).
+        -- partner's ticket counts for the partner's row only). Facts come
+        -- added up per organization, person and figure, so n is a count
+        -- (or hours) and the rows below add those.
         SELECT f.org_id, ''::text AS handle, f.what, f.n FROM facts f
         UNION ALL
         SELECT f.org_id, p.handle, f.what, f.n
@@ -383,21 +401,21 @@ BEGIN
          WHERE p_by_agent
     ), rows_ AS (
         SELECT o.name AS org_name, k.handle,
-               count(*) FILTER (WHERE k.what = 'tickets_taken') AS taken,
-               count(*) FILTER (WHERE k.what = 'tickets_resolved') AS resolved,
-               count(*) FILTER (WHERE k.what = 'first_response_met') AS fr_met,
-               count(*) FILTER (WHERE k.what = 'first_response_missed') AS fr_missed,
-               count(*) FILTER (WHERE k.what = 'resolution_met') AS res_met,
-               count(*) FILTER (WHERE k.what = 'resolution_missed') AS res_missed,
-               count(*) FILTER (WHERE k.what = 'first_contact_resolutions') AS fcr,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'tickets_taken'), 0)::bigint AS taken,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'tickets_resolved'), 0)::bigint AS resolved,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'first_response_met'), 0)::bigint AS fr_met,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'first_response_missed'), 0)::bigint AS fr_missed,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'resolution_met'), 0)::bigint AS res_met,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'resolution_missed'), 0)::bigint AS res_missed,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'first_contact_resolutions'), 0)::bigint AS fcr,
                coalesce(sum(k.n) FILTER (WHERE k.what = 'touches'), 0) AS touches,
-               count(*) FILTER (WHERE k.what = 'handoffs') AS handoffs,
-               count(*) FILTER (WHERE k.what = 'handoffs_without_progress') AS hot,
-               count(*) FILTER (WHERE k.what = 'escalations_raised') AS esc_raised,
-               count(*) FILTER (WHERE k.what = 'escalations_approved') AS esc_approved,
-               count(*) FILTER (WHERE k.what = 'escalations_rejected') AS esc_rejected,
-               count(*) FILTER (WHERE k.what = 'escalations_expired') AS esc_expired,
-               count(*) FILTER (WHERE k.what = 'sla_breaches') AS breaches,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'handoffs'), 0)::bigint AS handoffs,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'handoffs_without_progress'), 0)::bigint AS hot,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'escalations_raised'), 0)::bigint AS esc_raised,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'escalations_approved'), 0)::bigint AS esc_approved,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'escalations_rejected'), 0)::bigint AS esc_rejected,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'escalations_expired'), 0)::bigint AS esc_expired,
+               coalesce(sum(k.n) FILTER (WHERE k.what = 'sla_breaches'), 0)::bigint AS breaches,
                coalesce(sum(k.n) FILTER (WHERE k.what = 'coverage_promised_hours'), 0) AS promised,
                coalesce(sum(k.n) FILTER (WHERE k.what = 'coverage_held_hours'), 0) AS held,
                coalesce(sum(k.n) FILTER (WHERE k.what = 'coverage_gap_hours'), 0) AS gap
