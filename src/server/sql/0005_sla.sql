@@ -273,6 +273,11 @@ CREATE TABLE ticket_clock (
     warned_at   timestamptz,
     breached_at timestamptz,
     ended_at    timestamptz,
+    -- A clock ended by a reply or a resolve: whose act ended it (NULL when
+    -- batond acted) and the organization responsible at that moment (after
+    -- any move the same event made). Reports attribute clocks by them.
+    ended_by    uuid REFERENCES principal (id),
+    ended_org   uuid REFERENCES org (id),
     PRIMARY KEY (ticket_id, clock, cycle),
     CHECK ((state = 'running') = (since IS NOT NULL)),
     CHECK ((state IN ('met', 'missed')) = (ended_at IS NOT NULL))
@@ -384,7 +389,8 @@ BEGIN
     IF e.kind = 'ticket.replied' OR e.kind = 'ticket.resolved' THEN
         PERFORM baton_sla_bank(t_id, at, CASE e.kind WHEN 'ticket.replied' THEN 'responses' ELSE 'all' END);
         UPDATE ticket_clock
-           SET state = CASE WHEN used_s <= target_s THEN 'met' ELSE 'missed' END, ended_at = at, since = NULL
+           SET state = CASE WHEN used_s <= target_s THEN 'met' ELSE 'missed' END, ended_at = at, since = NULL,
+               ended_by = e.actor_id, ended_org = s.org_id
          WHERE ticket_id = t_id AND state IN ('running', 'paused')
            AND (e.kind = 'ticket.resolved' OR clock <> 'resolution');
     ELSIF e.kind = 'ticket.customer_replied' THEN
@@ -449,7 +455,8 @@ SELECT coalesce(jsonb_agg(jsonb_build_object(
            'clock', clock, 'cycle', cycle, 'state', state, 'contract', contract_id,
            'target_s', round(target_s, 3), 'used_s', round(used_s, 3), 'started_at', started_at,
            'since', since, 'warn_at', warn_at, 'due_at', due_at, 'warned_at', warned_at,
-           'breached_at', breached_at, 'ended_at', ended_at) ORDER BY clock, cycle), '[]'::jsonb)
+           'breached_at', breached_at, 'ended_at', ended_at,
+           'ended_by', ended_by, 'ended_org', ended_org) ORDER BY clock, cycle), '[]'::jsonb)
   FROM ticket_clock WHERE ticket_id = p_ticket
 $$;
 
@@ -477,13 +484,17 @@ BEGIN
 END $$;
 
 -- Tickets from before this migration: their clocks from their events.
+-- Migrations run with no scope set, which row-level security reads as
+-- "nothing": the replay widens it to all for its duration.
 DO $$
 DECLARE
-    e event%ROWTYPE;
+    e    event%ROWTYPE;
+    prev text := baton_scope_widen();
 BEGIN
     FOR e IN SELECT ev.* FROM event ev WHERE ev.kind LIKE 'ticket.%' ORDER BY ev.id LOOP
         PERFORM baton_sla_apply_all(e);
     END LOOP;
+    PERFORM baton_scope_restore(prev);
 END $$;
 
 -- ---- Escalations --------------------------------------------------------------
