@@ -194,7 +194,7 @@ void config_usage(FILE *out)
 	fprintf(out,
 	    "  --help\n      Print this help and exit.\n"
 	    "  --version\n      Print the version and exit.\n"
-	    "  --config-reference\n      Print this table as Markdown (docs/configuration.md) and exit.\n"
+	    "  --config-reference\n      Print this table as Markdown (docs/operations.md) and exit.\n"
 	    "\n"
 	    "Signals: SIGTERM or SIGINT drains (see --drain-ms), finishes running calls and exits 0.\n"
 	    "Exit status: 0 after a clean shutdown, 1 on a start-up failure, 2 on bad options.\n");

@@ -48,7 +48,7 @@ config_result config_load(batond_config *cfg, int argc, char **argv, FILE *out,
 /* Prints the usage text generated from the table. */
 void config_usage(FILE *out);
 
-/* Prints the table as a Markdown reference (docs/configuration.md). */
+/* Prints the table as a Markdown reference (docs/operations.md). */
 void config_markdown(FILE *out);
 
 #endif

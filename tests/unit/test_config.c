@@ -119,11 +119,11 @@ static void help_lists_every_option(void **state)
 	assert_non_null(strstr(buf, "--log-format=text|json"));
 }
 
-/* docs/configuration.md holds exactly what the table generates. */
+/* docs/operations.md holds exactly what the table generates. */
 static void reference_doc_matches_the_table(void **state)
 {
 	static char doc[65536], table[16384];
-	FILE *f = fopen("docs/configuration.md", "r");
+	FILE *f = fopen("docs/operations.md", "r");
 	(void)state;
 	assert_non_null(f);
 	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
@@ -133,7 +133,7 @@ static void reference_doc_matches_the_table(void **state)
 	config_markdown(out);
 	fclose(out);
 	if (strstr(doc, table) == NULL)
-		fail_msg("docs/configuration.md is out of date: regenerate its table with "
+		fail_msg("docs/operations.md is out of date: regenerate its table with "
 		         "`build/batond --config-reference`");
 }
 
