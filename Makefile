@@ -5,6 +5,7 @@
 #   make              build batond, batonctl and libbaton into build/
 #   make run          run batond on tcp://127.0.0.1:7400 (private PostgreSQL under var/
 #                     unless BATON_DATABASE_URL is set); Ctrl-C stops both
+#   make demo         the Friday-night story end to end through batonctl (docs/demo.md)
 #   make test         unit + integration tests (real PostgreSQL, real batond)
 #   make test SAN=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench        secure Ping and plain RPC versus a raw nng echo, same run; handshakes/s;
@@ -169,7 +170,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-suite
 
 test-suite: all $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN)
-	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN) tests/integration/demo_test.sh
 
 # --- benchmark, run, install --------------------------------------------------
 
@@ -185,6 +186,14 @@ run: deps
 
 run-built: all
 	@BUILD=$(BUILD) sh deploy/run-dev.sh
+
+# Its own batond and database baton_demo in var/pg's cluster; runs while `make run` does.
+.PHONY: demo demo-built
+demo: deps
+	@$(MAKE) --no-print-directory demo-built
+
+demo-built: all
+	@BUILD=$(BUILD) sh deploy/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/baton

@@ -5,6 +5,8 @@
 #   devdb.sh stop DIR       stop it (fast shutdown)
 #   devdb.sh conninfo DIR   print the libpq connection string
 #   devdb.sh status DIR     exit 0 if running
+#   devdb.sh fresh DIR NAME drop database NAME if it exists (ending its sessions), create it
+#                           empty, owned by baton; print its conninfo (the cluster must run)
 #
 # Used by `make run` (DIR = var/pg) and by the integration tests (DIR = a temp dir).
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the
@@ -14,8 +16,9 @@ set -eu
 
 die() { echo "devdb: $*" >&2; exit 1; }
 
-[ $# -eq 2 ] || die "usage: devdb.sh start|stop|conninfo|status DIR"
-cmd=$1
+usage="usage: devdb.sh start|stop|conninfo|status DIR, or devdb.sh fresh DIR NAME"
+cmd=${1:-}
+if [ "$cmd" = fresh ]; then [ $# -eq 3 ] || die "$usage"; else [ $# -eq 2 ] || die "$usage"; fi
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
 data="$dir/data"
@@ -40,7 +43,7 @@ else
 	as_owner() { "$@"; }
 fi
 
-conninfo() { echo "host=$sock port=5432 dbname=baton user=baton"; }
+conninfo() { echo "host=$sock port=5432 dbname=${1:-baton} user=baton"; }
 
 running() { as_owner "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
@@ -97,7 +100,19 @@ conninfo)
 status)
 	running
 	;;
+fresh)
+	# As role baton (CREATEDB), which owns what it creates; never the database of `make run`.
+	name=$3
+	case "$name" in baton | postgres | template* | '' | *[!a-z0-9_]*)
+		die "fresh: '$name' is not a name for a throw-away database (a-z, 0-9, _; not baton)" ;;
+	esac
+	running || die "the cluster in $dir is not running (devdb.sh start $2)"
+	as_owner "$pgbin/psql" -h "$sock" -p 5432 -U baton -d postgres -X -q -v ON_ERROR_STOP=1 \
+		-c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null \
+		|| die "could not recreate database $name"
+	conninfo "$name"
+	;;
 *)
-	die "unknown command '$cmd' (start|stop|conninfo|status)"
+	die "unknown command '$cmd' (start|stop|conninfo|status|fresh)"
 	;;
 esac
