@@ -181,6 +181,10 @@ free_port() {
 	fi
 }
 
+# The bench starts several batonds at once; none needs /metrics (the default
+# port would let only the first one start).
+export BATON_METRICS_LISTEN=off
+
 # ---- PostgreSQL --------------------------------------------------------------
 
 pg_started=1

@@ -26,17 +26,58 @@ typedef struct config_option {
 	const char        *help;
 	size_t             offset;
 	size_t             size; /* OPT_STRING: buffer size */
+	/* OPT_STRING, optional: NULL if value is well formed, otherwise what
+	 * a value must look like (for the error message). */
+	const char *(*check)(const char *value);
 } config_option;
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const log_formats[] = { "text", "json", NULL };
 static const char *const off_on[] = { "off", "on", NULL }; /* the value: 0 off, 1 on */
 
-#define FIELD(f) offsetof(batond_config, f), sizeof(((batond_config *)0)->f)
+/* Where an option's value goes; FIELD_CHECKED also names its check. */
+#define FIELD_CHECKED(f, check) offsetof(batond_config, f), sizeof(((batond_config *)0)->f), (check)
+#define FIELD(f)                FIELD_CHECKED(f, NULL)
+
+/* --metrics-listen: "off", or http://host:port and nothing after it (batond
+ * serves /metrics and /healthz itself), host being a name, an IPv4 address
+ * or a bracketed IPv6 one. Anything else is refused here, before start-up,
+ * rather than by nng later. */
+static const char *metrics_listen_check(const char *v)
+{
+	static const char shape[] = "off or http://host:port with a port from 1 to 65535 "
+	                            "(e.g. http://127.0.0.1:7480)";
+	const char *host = v + strlen("http://"), *end;
+	long port = 0;
+	int digits = 0;
+
+	if (strcmp(v, "off") == 0)
+		return NULL;
+	if (strncmp(v, "http://", strlen("http://")) != 0)
+		return shape;
+	if (host[0] == '[') {
+		end = host + 1 + strspn(host + 1, "0123456789abcdefABCDEF:.");
+		if (end == host + 1 || *end++ != ']')
+			return shape;
+	} else {
+		end = host + strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (end == host)
+			return shape;
+	}
+	if (*end++ != ':')
+		return shape;
+	for (; *end >= '0' && *end <= '9' && digits < 6; end++, digits++)
+		port = port * 10 + (*end - '0');
+	return (*end != '\0' || digits == 0 || port < 1 || port > 65535) ? shape : NULL;
+}
 
 static const config_option options[] = {
 	{ "listen", "BATON_LISTEN", OPT_STRING, "tcp://127.0.0.1:7400", 0, 0, NULL, "url",
 	    "Address to serve RPC on (nng URL: tcp://host:port, ipc:///path).", FIELD(listen) },
+	{ "metrics-listen", "BATON_METRICS_LISTEN", OPT_STRING, "http://127.0.0.1:7480", 0, 0, NULL, "url",
+	    "Where to serve Prometheus `/metrics` and `/healthz` over HTTP (http://host:port), or `off`. "
+	    "Unauthenticated: keep it on loopback or a private network (docs/metrics.md). A port that "
+	    "cannot be bound stops batond at start.", FIELD_CHECKED(metrics_listen, metrics_listen_check) },
 	{ "database-url", "BATON_DATABASE_URL", OPT_STRING, "", 0, 0, NULL, "conninfo",
 	    "PostgreSQL connection string (libpq keyword=value or postgresql:// URI). "
 	    "Required; `make run` starts a private cluster and sets it.",
@@ -123,12 +164,17 @@ static bool set_value(batond_config *cfg, const config_option *o, const char *va
     const char *source, char *err, size_t errlen)
 {
 	char *field = (char *)cfg + o->offset;
+	const char *shape;
 
 	switch (o->type) {
 	case OPT_STRING:
 		if (strlen(value) >= o->size) {
 			snprintf(err, errlen, "%s: value for %s is too long (%zu bytes, at most %zu)",
 			    source, o->name, strlen(value), o->size - 1);
+			return false;
+		}
+		if (o->check != NULL && (shape = o->check(value)) != NULL) {
+			snprintf(err, errlen, "%s: %s must be %s, not '%s'", source, o->name, shape, value);
 			return false;
 		}
 		memcpy(field, value, strlen(value) + 1);

@@ -8,6 +8,7 @@
 
 typedef struct batond_config {
 	char    listen[256];
+	char    metrics_listen[256]; /* "off" or http://host:port */
 	char    database_url[1024]; /* may hold a password: never log it */
 	int64_t workers;
 	int64_t max_message_bytes;

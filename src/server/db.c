@@ -18,6 +18,7 @@ struct db_conn {
 	char       *conninfo;
 	db_prepared prepared[DB_PREPARED_MAX]; /* statement "baton_<i>" is prepared[i] */
 	int         n_prepared;
+	uint64_t    connects; /* successful connects so far */
 };
 
 /* The statements prepared on the last connection died with it. */
@@ -59,6 +60,11 @@ PGconn *db_pg(db_conn *c)
 	return (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK) ? c->pg : NULL;
 }
 
+uint64_t db_conn_connects(const db_conn *c)
+{
+	return c->connects;
+}
+
 static void first_line(char *dst, size_t len, const char *src)
 {
 	size_t n = strcspn(src, "\n");
@@ -92,6 +98,7 @@ baton_status db_connect(db_conn *c, status_msg *m)
 		c->pg = NULL;
 		return status_set(m, BATON_UNAVAILABLE, "database unavailable: %s", reason);
 	}
+	c->connects++;
 	return BATON_OK;
 }
 

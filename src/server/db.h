@@ -25,6 +25,10 @@ baton_status db_connect(db_conn *c, status_msg *m) __attribute__((warn_unused_re
 /* The live libpq connection, or NULL when not connected. */
 PGconn *db_pg(db_conn *c);
 
+/* How many times c connected so far (the first time and every reconnect),
+ * for metrics. Like every other function here, for c's owner thread only. */
+uint64_t db_conn_connects(const db_conn *c);
+
 /* Runs SELECT 1, reconnecting once if the connection had been lost.
  * BATON_OK if the database answers, BATON_UNAVAILABLE otherwise. */
 baton_status db_ping(db_conn *c, status_msg *m) __attribute__((warn_unused_result));

@@ -14,6 +14,7 @@
 #include "server/event_bell.h"
 #include "server/log.h"
 #include "server/maint.h"
+#include "server/metrics_http.h"
 #include "server/migrate.h"
 #include "server/services.h"
 #include "server/transport.h"
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 	const rpc_service_impl *services[] = BATON_SERVICES;
 	transport *t = NULL;
 	maint *mt = NULL;
+	metrics_http *mh = NULL;
 	event_bell *bell = NULL;
 	baton_key key;
 	bool key_created;
@@ -184,6 +186,20 @@ int main(int argc, char **argv)
 
 	log_info("starting", LOG_S("version", BATON_VERSION), LOG_I("workers", cfg.workers),
 	    LOG_I("methods", (int64_t)server.table.n));
+	/* Before the database: a port in use stops batond at once, and
+	 * /healthz says "starting" while it waits for the database. */
+	if (strcmp(cfg.metrics_listen, "off") != 0) {
+		if ((server.metrics = metrics_new(&server.table, cfg.workers, cfg.maintenance_ms)) == NULL) {
+			log_error("startup_failed", LOG_S("reason", "out of memory"));
+			goto out;
+		}
+		if (metrics_http_start(&mh, cfg.metrics_listen, &server, &m) != BATON_OK) {
+			log_error("startup_failed", LOG_S("reason", m.text));
+			goto out;
+		}
+		log_info("metrics_listening", LOG_S("url", cfg.metrics_listen),
+		    LOG_S("paths", "/metrics /healthz"));
+	}
 	switch (prepare_database(&cfg, &signals)) {
 	case BATON_OK:
 		break;
@@ -205,6 +221,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_info("listening", LOG_S("url", cfg.listen));
+	metrics_serving(server.metrics);
 
 	sig = wait_signal(&signals, -1);
 	log_info("draining", LOG_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
@@ -221,10 +238,16 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	transport_stop(t);
+	/* /healthz answered 503 through the drain; after it no scrape reads
+	 * the sessions or the counters any more. */
+	metrics_http_stop(mh);
 	/* After the transport: no Watch can be waiting on the bell any more. */
 	server.bell = NULL;
 	event_bell_stop(bell);
 	maint_stop(mt);
+	/* Last, once neither the workers nor the maintenance pass count. */
+	metrics_free(server.metrics);
+	server.metrics = NULL;
 	rpc_table_free(&server.table);
 	session_store_free(server.sessions);
 	ratelimit_free(server.handshake_limit);

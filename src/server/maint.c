@@ -31,6 +31,14 @@ struct maint {
 	bool            stop;
 };
 
+static void step_done(metrics_pass *result, baton_status s)
+{
+	if (s != BATON_OK)
+		result->ok = false;
+	if (s == BATON_UNAVAILABLE)
+		result->reached_db = false;
+}
+
 /*
  * Old rows and sessions. Deleting old rows is idempotent, so several
  * instances may run it at once. Sessions of keys revoked (or principals
@@ -38,12 +46,13 @@ struct maint {
  * change ends them at once, and every database-backed call checks its key
  * anyway.
  */
-static void sweep(maint *mt)
+static baton_status sweep(maint *mt)
 {
 	db_scope all = { .all = true };
 	char hours[24], window_s[24], since_s[24];
 	PGresult *res = NULL;
 	status_msg m;
+	baton_status s;
 	size_t expired, ended = 0;
 
 	expired = session_sweep(mt->server->sessions, clock_realtime_ms());
@@ -52,21 +61,23 @@ static void sweep(maint *mt)
 	snprintf(since_s, sizeof(since_s), "%lld", (long long)((mt->ttl_ms + 2 * mt->interval_ms) / 1000 + 1));
 	const char *p_hours[1] = { hours }, *p_window[1] = { window_s }, *p_since[1] = { since_s };
 
-	if (db_tx_begin_scoped(mt->db, 60000, &all, &m) != BATON_OK ||
-	    db_exec(mt->db, NULL, "DELETE FROM request_record WHERE created_at < now() - make_interval(hours => $1::int)",
-	        1, p_hours, &m) != BATON_OK ||
-	    db_exec(mt->db, NULL, "DELETE FROM handshake_seen WHERE seen_at < now() - make_interval(secs => $1::int)",
-	        1, p_window, &m) != BATON_OK ||
-	    db_exec(mt->db, &res,
+	if ((s = db_tx_begin_scoped(mt->db, 60000, &all, &m)) != BATON_OK ||
+	    (s = db_exec(mt->db, NULL,
+	        "DELETE FROM request_record WHERE created_at < now() - make_interval(hours => $1::int)",
+	        1, p_hours, &m)) != BATON_OK ||
+	    (s = db_exec(mt->db, NULL,
+	        "DELETE FROM handshake_seen WHERE seen_at < now() - make_interval(secs => $1::int)",
+	        1, p_window, &m)) != BATON_OK ||
+	    (s = db_exec(mt->db, &res,
 	        "SELECT 'k', id::text FROM principal_key WHERE revoked_at > now() - make_interval(secs => $1::int)"
 	        " UNION ALL"
 	        " SELECT 'p', id::text FROM principal WHERE disabled_at > now() - make_interval(secs => $1::int)",
-	        1, p_since, &m) != BATON_OK ||
-	    db_tx_commit(mt->db, &m) != BATON_OK) {
+	        1, p_since, &m)) != BATON_OK ||
+	    (s = db_tx_commit(mt->db, &m)) != BATON_OK) {
 		db_tx_rollback(mt->db);
 		PQclear(res);
 		log_warn("maintenance_failed", LOG_S("reason", m.text));
-		return;
+		return s;
 	}
 	for (int r = 0; r < PQntuples(res); r++)
 		ended += PQgetvalue(res, r, 0)[0] == 'k' ? session_drop_key(mt->server->sessions, PQgetvalue(res, r, 1))
@@ -75,25 +86,28 @@ static void sweep(maint *mt)
 	if (expired + ended > 0)
 		log_info("sessions_swept", LOG_I("expired", (int64_t)expired), LOG_I("revoked", (int64_t)ended),
 		    LOG_I("sessions", (int64_t)session_count(mt->server->sessions)));
+	return BATON_OK;
 }
 
 /* Separate from the sweep, so that neither's failure holds up the other. */
-static void announce_gaps(maint *mt)
+static baton_status announce_gaps(maint *mt)
 {
 	int64_t events;
 	status_msg m;
+	baton_status s;
 
-	if (coverage_notice_announce(mt->db, mt->horizon_hours, &events, &m) != BATON_OK)
+	if ((s = coverage_notice_announce(mt->db, mt->horizon_hours, &events, &m)) != BATON_OK)
 		log_warn("coverage_notice_failed", LOG_S("reason", m.text));
 	else if (events > 0)
 		log_info("coverage_gaps_announced", LOG_I("events", events));
+	return s;
 }
 
 /* Tickets whose owner went idle or whose shift ended go back to a queue;
  * SLA warnings, then breaches (each raising an escalation), fire; open
  * escalations nobody decided in time move up a level. Each timer on its
  * own, so one failing holds up neither the others nor the steps above. */
-static void expire_ticket_timers(maint *mt)
+static void expire_ticket_timers(maint *mt, metrics_pass *result)
 {
 	static const struct {
 		ticket_timer which;
@@ -108,36 +122,55 @@ static void expire_ticket_timers(maint *mt)
 	};
 	int64_t acted;
 	status_msg m;
+	baton_status s;
 
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
-		if (ticket_timers_expire(mt->db, timers[i].which, &acted, &m) != BATON_OK)
+		if ((s = ticket_timers_expire(mt->db, timers[i].which, &acted, &m)) != BATON_OK)
 			log_warn("ticket_timers_failed", LOG_S("timer", ticket_timer_name(timers[i].which)),
 			    LOG_S("reason", m.text), LOG_I(timers[i].what, acted));
 		else if (acted > 0)
 			log_info(timers[i].done, LOG_I(timers[i].what, acted));
+		step_done(result, s);
 	}
+	/* After the timers fired: what is still due is what they could not
+	 * keep up with. */
+	if ((s = ticket_timers_lag(mt->db, &result->sla_lag_ms, &m)) != BATON_OK) {
+		log_warn("sla_lag_unmeasured", LOG_S("reason", m.text));
+		result->sla_lag_ms = -1;
+	}
+	step_done(result, s);
 }
 
 /* After the timers, so that the events they wrote in this pass are
  * sealed in this pass too. Another instance sealing now: nothing to do. */
-static void seal_audit(maint *mt)
+static baton_status seal_audit(maint *mt)
 {
 	int64_t sealed;
 	status_msg m;
+	baton_status s;
 
-	if (audit_seal_pass(mt->db, mt->secret_key, mt->public_key, &sealed, &m) != BATON_OK)
+	if ((s = audit_seal_pass(mt->db, mt->secret_key, mt->public_key, &sealed, &m)) != BATON_OK)
 		log_warn("audit_seal_failed", LOG_S("reason", m.text), LOG_I("events", sealed));
 	else if (sealed > 0)
 		log_info("audit_sealed", LOG_I("events", sealed));
+	return s;
 }
 
+/* Every step runs whatever the others did; the pass's result (for
+ * /metrics and /healthz) remembers whether any failed, and whether any
+ * could not reach the database at all. */
 static void pass(maint *mt)
 {
-	sweep(mt);
-	announce_gaps(mt);
-	expire_ticket_timers(mt);
+	uint64_t t0 = clock_monotonic_ns();
+	metrics_pass result = { .ok = true, .reached_db = true, .sla_lag_ms = -1 };
+
+	step_done(&result, sweep(mt));
+	step_done(&result, announce_gaps(mt));
+	expire_ticket_timers(mt, &result);
 	if (mt->seal)
-		seal_audit(mt);
+		step_done(&result, seal_audit(mt));
+	result.duration_ns = clock_monotonic_ns() - t0;
+	metrics_pass_record(mt->server->metrics, &result);
 }
 
 static void *run(void *arg)

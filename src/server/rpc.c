@@ -290,6 +290,7 @@ Baton__V1__RequestFrame *rpc_frame_read(rpc_call *call, const uint8_t *frame, si
 {
 	Baton__V1__RequestFrame *req;
 
+	call->started_ns = clock_monotonic_ns();
 	status_clear(&call->status);
 	call->method = NULL;
 	call->method_name = "?";
@@ -467,10 +468,13 @@ out:
 		reply->request_id.len = call->request_id_len;
 	}
 	if (call->sealed)
-		seal_reply(call, reply);
+		seal_reply(call, reply); /* may turn the status into INTERNAL */
 	else
 		reply->renew_session = call->renew_session;
 	sodium_memzero(&call->keys, sizeof(call->keys));
+	metrics_call_record(call->server->metrics,
+	    call->method != NULL ? (size_t)(call->method - call->server->table.methods) : SIZE_MAX,
+	    call->status.status, clock_monotonic_ns() - call->started_ns);
 	/* Unpacked messages live in the arena (wiped at its reset). */
 }
 

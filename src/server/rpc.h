@@ -13,6 +13,7 @@
 #include "common/arena.h"
 #include "common/status_msg.h"
 #include "server/db.h"
+#include "server/metrics.h"
 #include "server/ratelimit.h"
 #include "server/session.h"
 
@@ -106,6 +107,8 @@ typedef struct rpc_server {
 	struct event_bell *bell;             /* rings when any instance writes events; NULL: Watch polls */
 	atomic_int     watch_waiting;        /* Watch calls waiting now on this instance */
 	int64_t        watch_waiters_max;    /* at most this many wait at once (--watch-waiters) */
+	/* Counters for /metrics; NULL when it is off. */
+	metrics       *metrics;
 } rpc_server;
 
 struct rpc_call {
@@ -114,6 +117,7 @@ struct rpc_call {
 	arena            *arena;
 	const rpc_method *method;       /* NULL if the name was unknown */
 	const char       *method_name;  /* printable, for logs */
+	uint64_t          started_ns;   /* monotonic: when rpc_frame_read() began */
 	uint8_t           request_id[16];
 	size_t            request_id_len;
 	int64_t           deadline_unix_ms; /* effective: caller's, capped by max_call_ms */
@@ -179,7 +183,8 @@ bool rpc_call_is_inline(const rpc_call *call);
 
 /* Second half: drain state, deadline, roles, signature, payload,
  * handler (exactly once for state-changing methods), reply (sealed when
- * the request was). Wipes the call's session keys. */
+ * the request was). Wipes the call's session keys. Counts the call, once,
+ * in server->metrics (by method and final status, with its duration). */
 void rpc_frame_serve(rpc_call *call, const Baton__V1__RequestFrame *req, Baton__V1__ReplyFrame *reply);
 
 #endif

@@ -1,4 +1,6 @@
 /* ticket_timers.c - expired return timers, ended shifts, SLA warnings and breaches, escalation expiry: bounded SKIP LOCKED batches for the maintenance pass. */
+#include <stdlib.h>
+
 #include "server/ticket_timers.h"
 
 #define BATCH_TICKETS    500
@@ -82,4 +84,31 @@ baton_status ticket_timers_expire(db_conn *db, ticket_timer which, int64_t *acte
 			break;
 	}
 	return BATON_OK;
+}
+
+/* The WHERE clauses are those of the partial indexes (and of the batches
+ * above), so that each min() is one index probe; least() skips NULLs. */
+baton_status ticket_timers_lag(db_conn *db, int64_t *lag_ms, status_msg *m)
+{
+	const db_scope all = { .all = true };
+	PGresult *res = NULL;
+	baton_status s;
+
+	*lag_ms = 0;
+	if ((s = db_tx_begin_scoped(db, BATCH_TIMEOUT_MS, &all, m)) != BATON_OK)
+		return s;
+	if ((s = db_exec_prepared(db, &res,
+	         "SELECT coalesce(greatest(0, floor(1000 * extract(epoch FROM now() - least("
+	         " (SELECT min(warn_at) FROM ticket_clock WHERE state = 'running' AND warned_at IS NULL),"
+	         " (SELECT min(due_at) FROM ticket_clock WHERE state = 'running' AND breached_at IS NULL),"
+	         " (SELECT min(expires_at) FROM escalation WHERE state = 'open' AND expires_at IS NOT NULL)"
+	         ")))), 0)::bigint",
+	         0, NULL, m)) != BATON_OK) {
+		db_tx_rollback(db);
+		return s;
+	}
+	if (PQntuples(res) == 1)
+		*lag_ms = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return db_tx_commit(db, m);
 }

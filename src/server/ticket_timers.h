@@ -45,4 +45,14 @@ const char *ticket_timer_name(ticket_timer which);
 baton_status ticket_timers_expire(db_conn *db, ticket_timer which, int64_t *acted, status_msg *m)
     __attribute__((warn_unused_result));
 
+/*
+ * How far behind the SLA timers are: the age in ms of the oldest SLA
+ * warning, breach or escalation expiry that is due and not yet fired (0
+ * when none is), in *lag_ms. One statement reading the first entry of
+ * each timer's partial index (ticket_clock_warn, ticket_clock_due,
+ * escalation_expiry), so it costs the same at any table size. BATON_OK,
+ * or the database's status with m filled.
+ */
+baton_status ticket_timers_lag(db_conn *db, int64_t *lag_ms, status_msg *m) __attribute__((warn_unused_result));
+
 #endif

@@ -38,6 +38,7 @@ typedef struct worker {
 	nng_ctx         ctx;
 	nng_aio        *aio; /* completes on nng's threads: worker_cb */
 	db_conn        *db;  /* used only on the worker's thread */
+	metrics_db_seen db_seen; /* db's state as last reported to metrics (worker's thread) */
 	arena           arena;
 	pthread_t       thread;
 	bool            thread_started;
@@ -51,7 +52,6 @@ typedef struct worker {
 	nng_msg                 *msg;
 	Baton__V1__RequestFrame *req;
 	rpc_call                 call;
-	uint64_t                 t0;
 	nng_pipe                 pipe; /* the caller's connection, for logs */
 } worker;
 
@@ -149,7 +149,7 @@ static void worker_log_call(worker *w)
 		snprintf(rid + 2 * i, 3, "%02x", w->call.request_id[i]);
 	log_info("call", LOG_S("method", w->call.method_name),
 	    LOG_S("status", baton_status_str(w->call.status.status)),
-	    LOG_I("duration_us", (clock_monotonic_ns() - w->t0) / 1000), LOG_S("peer", peer),
+	    LOG_I("duration_us", (clock_monotonic_ns() - w->call.started_ns) / 1000), LOG_S("peer", peer),
 	    LOG_S("request_id", rid), LOG_S("principal", w->call.sealed ? w->call.caller.handle : NULL),
 	    LOG_S("replayed", w->call.replayed ? "true" : NULL),
 	    LOG_S("message", w->call.status.status == BATON_OK ? NULL : w->call.status.text));
@@ -193,7 +193,6 @@ static void worker_cb(void *arg)
 		return;
 	}
 	w->msg = nng_aio_get_msg(w->aio);
-	w->t0 = clock_monotonic_ns();
 	w->pipe = nng_msg_get_pipe(w->msg);
 	w->call = (rpc_call){ .server = w->owner->server, .db = w->db, .arena = &w->arena };
 	w->req = rpc_frame_read(&w->call, nng_msg_body(w->msg), nng_msg_len(w->msg));
@@ -213,10 +212,12 @@ static void worker_cb(void *arg)
 static void *worker_main(void *arg)
 {
 	worker *w = arg;
+	metrics *mx = w->owner->server->metrics;
 	status_msg m;
 
 	if (db_connect(w->db, &m) != BATON_OK)
 		log_warn("worker_db_unavailable", LOG_I("worker", w->index), LOG_S("reason", m.text));
+	metrics_db_report(mx, &w->db_seen, db_pg(w->db) != NULL, db_conn_connects(w->db));
 	for (;;) {
 		pthread_mutex_lock(&w->mtx);
 		while (!w->job && !w->thread_exit)
@@ -227,7 +228,10 @@ static void *worker_main(void *arg)
 		}
 		w->job = false;
 		pthread_mutex_unlock(&w->mtx);
+		metrics_db_busy(mx, 1);
 		worker_reply(w);
+		metrics_db_busy(mx, -1);
+		metrics_db_report(mx, &w->db_seen, db_pg(w->db) != NULL, db_conn_connects(w->db));
 	}
 	return NULL;
 }

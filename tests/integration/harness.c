@@ -145,6 +145,21 @@ void harness_pg_destroy(harness_pg *pg)
 	pg->dir[0] = '\0';
 }
 
+harness_pg harness_group_pg;
+
+int harness_group_pg_setup(void **state)
+{
+	(void)state;
+	return harness_pg_start(&harness_group_pg);
+}
+
+int harness_group_pg_teardown(void **state)
+{
+	(void)state;
+	harness_pg_destroy(&harness_group_pg);
+	return 0;
+}
+
 void harness_pg_conninfo_for(const harness_pg *pg, const char *dbname, char *out, size_t len)
 {
 	snprintf(out, len, "host=%s/run port=5432 user=baton dbname=%s", pg->dir, dbname);
@@ -258,17 +273,19 @@ static void untrack(pid_t pid)
 			tracked[i] = 0;
 }
 
-int harness_batond_start(harness_batond *b, const char *dir, const char *conninfo,
-    const char *const *extra, bool wait)
+static int batond_start(harness_batond *b, const char *dir, const char *conninfo,
+    const char *const *extra, bool wait, bool metrics)
 {
 	static int serial;
-	char listen[80], dburl[700], keyf[400], adminf[400];
+	char listen[80], metrics_listen[80] = "--metrics-listen=off", dburl[700], keyf[400], adminf[400];
 	const char *argv[40];
 	int argc = 0;
 
 	memset(b, 0, sizeof(*b));
-	if ((b->port = harness_free_port()) < 0)
+	if ((b->port = harness_free_port()) < 0 || (metrics && (b->metrics_port = harness_free_port()) < 0))
 		return -1;
+	if (metrics)
+		snprintf(metrics_listen, sizeof(metrics_listen), "--metrics-listen=http://127.0.0.1:%d", b->metrics_port);
 	snprintf(b->url, sizeof(b->url), "tcp://127.0.0.1:%d", b->port);
 	snprintf(b->log_path, sizeof(b->log_path), "%s/batond-%d-%d.log", dir, (int)getpid(), ++serial);
 	snprintf(listen, sizeof(listen), "--listen=%s", b->url);
@@ -281,6 +298,7 @@ int harness_batond_start(harness_batond *b, const char *dir, const char *conninf
 
 	argv[argc++] = harness_bin("batond");
 	argv[argc++] = listen;
+	argv[argc++] = metrics_listen; /* before extra: a test's own flag wins */
 	argv[argc++] = dburl;
 	argv[argc++] = "--log-format=json";
 	argv[argc++] = "--db-wait-ms=10000";
@@ -312,6 +330,18 @@ int harness_batond_start(harness_batond *b, const char *dir, const char *conninf
 		return -1;
 	}
 	return 0;
+}
+
+int harness_batond_start(harness_batond *b, const char *dir, const char *conninfo,
+    const char *const *extra, bool wait)
+{
+	return batond_start(b, dir, conninfo, extra, wait, false);
+}
+
+int harness_batond_start_metrics(harness_batond *b, const char *dir, const char *conninfo,
+    const char *const *extra, bool wait)
+{
+	return batond_start(b, dir, conninfo, extra, wait, true);
 }
 
 int harness_batond_wait(harness_batond *b, int timeout_ms)

@@ -28,6 +28,11 @@ void harness_pg_destroy(harness_pg *pg);
  * (NULL = "baton"). Returns the first column of the first row in out (may
  * be NULL), 0 on success, -1 with the error printed. */
 int harness_sql(const harness_pg *pg, const char *dbname, const char *sql, char *out, size_t outlen);
+/* One cluster for a whole cmocka group: the group's setup starts it, its
+ * teardown destroys it (for cmocka_run_group_tests_name). */
+extern harness_pg harness_group_pg;
+int harness_group_pg_setup(void **state);
+int harness_group_pg_teardown(void **state);
 /* conninfo of another database on the same cluster. */
 void harness_pg_conninfo_for(const harness_pg *pg, const char *dbname, char *out, size_t len);
 
@@ -39,6 +44,7 @@ typedef struct harness_batond {
 	char  log_path[320];
 	char  key_file[320];       /* the server's key; its public half is key_file.pub */
 	char  admin_key_file[320]; /* the first admin's key, written at first start */
+	int   metrics_port;        /* /metrics and /healthz on 127.0.0.1; 0: off */
 } harness_batond;
 
 /* A loopback TCP port that was free a moment ago. */
@@ -51,6 +57,12 @@ int harness_free_port(void);
  * SERVING. Returns 0 on success.
  */
 int harness_batond_start(harness_batond *b, const char *dir, const char *conninfo,
+    const char *const *extra, bool wait_serving);
+
+/* As harness_batond_start, and serves /metrics and /healthz on a free
+ * loopback port (b->metrics_port). harness_batond_start turns them off
+ * (--metrics-listen=off), so tests can run many servers at once. */
+int harness_batond_start_metrics(harness_batond *b, const char *dir, const char *conninfo,
     const char *const *extra, bool wait_serving);
 
 /* Opens a client of b that speaks for the principal whose key file is

@@ -14,7 +14,7 @@
 
 static const char *const env_names[] = { "BATON_LISTEN", "BATON_DATABASE_URL", "BATON_WORKERS",
 	"BATON_MAX_MESSAGE_BYTES", "BATON_MAX_CALL_MS", "BATON_DRAIN_MS", "BATON_DB_WAIT_MS",
-	"BATON_LOG_LEVEL", "BATON_LOG_FORMAT" };
+	"BATON_LOG_LEVEL", "BATON_LOG_FORMAT", "BATON_METRICS_LISTEN" };
 
 static int clean_env(void **state)
 {
@@ -59,6 +59,19 @@ static const load_case cases[] = {
 	{ "unknown flag", NULL, NULL, { "--database-url=x", "--frobnicate" }, CONFIG_ERROR, "unknown option '--frobnicate'" },
 	{ "missing value", NULL, NULL, { "--database-url=x", "--workers" }, CONFIG_ERROR, "missing value for option '--workers'" },
 	{ "stray argument", NULL, NULL, { "--database-url=x", "extra" }, CONFIG_ERROR, "unexpected argument 'extra'" },
+	{ "metrics off", NULL, NULL, { "--database-url=x", "--metrics-listen=off" }, CONFIG_RUN, NULL },
+	{ "metrics on IPv6 loopback", "BATON_METRICS_LISTEN", "http://[::1]:9100", { "--database-url=x" }, CONFIG_RUN, NULL },
+	{ "metrics on a name", NULL, NULL, { "--database-url=x", "--metrics-listen=http://localhost:9100" }, CONFIG_RUN, NULL },
+	{ "metrics need http", NULL, NULL, { "--database-url=x", "--metrics-listen=tcp://127.0.0.1:9100" }, CONFIG_ERROR,
+	  "metrics-listen must be off or http://host:port" },
+	{ "metrics need a port", "BATON_METRICS_LISTEN", "http://127.0.0.1", { "--database-url=x" }, CONFIG_ERROR,
+	  "environment BATON_METRICS_LISTEN: metrics-listen must be" },
+	{ "metrics port in range", NULL, NULL, { "--database-url=x", "--metrics-listen=http://127.0.0.1:65536" }, CONFIG_ERROR,
+	  "'http://127.0.0.1:65536'" },
+	{ "metrics take no path", NULL, NULL, { "--database-url=x", "--metrics-listen=http://127.0.0.1:9100/metrics" },
+	  CONFIG_ERROR, "'http://127.0.0.1:9100/metrics'" },
+	{ "metrics take no user", NULL, NULL, { "--database-url=x", "--metrics-listen=http://u@127.0.0.1:9100" },
+	  CONFIG_ERROR, "metrics-listen must be" },
 	{ "help", NULL, NULL, { "--help" }, CONFIG_EXIT_OK, NULL },
 	{ "version", NULL, NULL, { "--version" }, CONFIG_EXIT_OK, NULL },
 	{ "huge string refused", "BATON_LISTEN",
@@ -88,6 +101,7 @@ static void defaults_then_env_then_flag(void **state)
 
 	assert_int_equal(config_load(&cfg, 2, argv, out, err, sizeof(err)), CONFIG_RUN);
 	assert_string_equal(cfg.listen, "tcp://127.0.0.1:7400");
+	assert_string_equal(cfg.metrics_listen, "http://127.0.0.1:7480"); /* loopback unless told */
 	assert_int_equal(cfg.workers, 8);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_int_equal(cfg.log_format, LOG_FORMAT_TEXT);
