@@ -11,6 +11,7 @@
 #   make bench        secure Ping and plain RPC versus a raw nng echo, same run; handshakes/s;
 #                     ticket take/pass throughput, list and take latency at 10k and 1M tickets;
 #                     take/pass with audit sealing on versus off; a month's report at 10k and 1M events
+#   make image-test   build deploy/Dockerfile with buildah and run the image (root, Debian mirror)
 #   make fuzz         every libFuzzer harness for FUZZ_SECONDS (installs clang first)
 #   make install      install binaries, library and headers under PREFIX
 
@@ -36,9 +37,15 @@ LDFLAGS  += $(LDSAN) -pthread
 LIBS_CLIENT := -lnng -lprotobuf-c -lsodium
 LIBS_SERVER := -lnng -lprotobuf-c -lsodium -lpq
 
-# Debian packages that build, run and test need.
-DEPS_PKGS := build-essential pkg-config libnng-dev libprotobuf-c-dev protobuf-c-compiler \
-             libsodium-dev libpq-dev postgresql postgresql-client libcmocka-dev util-linux procps tzdata
+# Debian packages: to build (also deploy/Dockerfile's build stage, `make deps-build`);
+# to run the binaries (the Dockerfile's runtime stage installs exactly these);
+# and what `make run` and `make test` need besides (docker-compose only validates
+# deploy/docker-compose.yml; no container engine is needed).
+DEPS_BUILD_PKGS := make build-essential pkg-config libnng-dev libprotobuf-c-dev protobuf-c-compiler \
+                   libsodium-dev libpq-dev
+RUNTIME_PKGS    := libnng1 libprotobuf-c1 libsodium23 libpq5 tzdata
+DEPS_PKGS := $(DEPS_BUILD_PKGS) postgresql postgresql-client libcmocka-dev util-linux procps tzdata \
+             docker-compose
 
 PROTOS   := $(wildcard proto/baton/v1/*.proto)
 PB_C     := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
@@ -71,7 +78,7 @@ BENCH_O   := $(patsubst bench/%.c,$(BUILD)/obj/bench/%.o,$(wildcard bench/*.c))
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run run-built test test-suite unit integration bench install clean distclean fuzz
+.PHONY: all deps deps-build runtime-pkgs image-test run run-built test test-suite unit integration bench install clean distclean fuzz
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -79,6 +86,13 @@ all: $(BUILD)/batond $(BUILD)/batonctl $(BUILD)/libbaton.a
 
 deps:
 	@sh deploy/deps.sh $(DEPS_PKGS)
+
+deps-build:
+	@sh deploy/deps.sh $(DEPS_BUILD_PKGS)
+
+# The runtime packages, one per line (read by deploy/Dockerfile and tests/deploy/).
+runtime-pkgs:
+	@printf '%s\n' $(RUNTIME_PKGS)
 
 # --- generated code -------------------------------------------------------
 
@@ -169,8 +183,18 @@ integration: all $(INTEG_BIN)
 test: deps
 	@$(MAKE) --no-print-directory test-suite
 
+# deploy/ checked without a container engine (compose file, Dockerfile, init script).
+DEPLOY_TESTS := tests/deploy/check_deploy.sh
+
 test-suite: all $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN)
-	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN) tests/integration/demo_test.sh
+	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY) $(INTEG_BIN) $(DEPLOY_TESTS) tests/integration/demo_test.sh
+
+# Builds deploy/Dockerfile for real with buildah (no daemon) on a Debian bookworm base
+# made by debootstrap, then runs the image against a private PostgreSQL. Needs root and
+# Debian's mirror; not part of `make test` (minutes, and a network).
+image-test: all
+	@sh deploy/deps.sh buildah debootstrap
+	@BUILD=$(BUILD) sh tests/deploy/image_test.sh
 
 # --- benchmark, run, install --------------------------------------------------
 
