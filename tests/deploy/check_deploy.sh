@@ -86,8 +86,9 @@ step_3() {
 	[ -z "$extra" ] || { echo "in .env.example, not read by the compose file:" $extra; rc=1; }
 	"$BUILD/batond" --config-reference | grep -o '`BATON_[A-Z0-9_]*`' | tr -d '`' | sort -u >"$tmp/known"
 	{
-		dc config | python3 -c 'import sys, yaml; print("\n".join(yaml.safe_load(sys.stdin)["services"]["batond"]["environment"]))' |
-			grep '^BATON_'
+		# The keys of services: batond: environment: in the resolved file.
+		dc config | awk '/^  [^ ]/ { svc = $1 } /^    [^ ]/ { sec = $1 }
+			svc == "batond:" && sec == "environment:" && /^      BATON_/ { sub(/:.*/, ""); print $1 }'
 		sed -n 's/^ *\(ENV \)\{0,1\}\(BATON_[A-Z0-9_]*\)=.*/\2/p' "$dockerfile"
 	} | sort -u >"$tmp/passed"
 	unknown=$(comm -23 "$tmp/passed" "$tmp/known")
