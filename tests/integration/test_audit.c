@@ -1,4 +1,4 @@
-/* test_audit.c - the sealed audit trail end to end (real batond, real PostgreSQL, the real batonctl): signed activity is sealed behind the writes, `audit export` then `audit verify` passes, and after each tampering a DBA could do (a body altered, a row deleted, two rows swapped, a signature replaced) verify names the event; partners cannot export, a wrong server key fails on the first checkpoint, damaged files are refused. */
+/* test_audit.c - the sealed audit trail end to end (real batond, real PostgreSQL, the real batonctl): signed activity is sealed behind the writes, `audit export` then `audit verify` passes, and after each tampering a DBA could do (a body altered, a row deleted, two rows swapped, a signature replaced) verify names the event; partners cannot export, a wrong server key fails on the first checkpoint, damaged files are refused; three instances sealing at once make one chain. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -358,6 +358,45 @@ static void damaged_files_are_refused(void **state)
 	ctlrun_said(ctlrun_out, "offline");
 }
 
+/* Three instances seal at once while events keep coming (each runs the
+ * maintenance pass every 200 ms): the chain has every event exactly once, its
+ * sequence has no gap, no checkpoint is signed twice for one position, no
+ * sealer's pass failed, and the export verifies. The advisory lock makes the
+ * sealers take turns and the chain's keys refuse a second row for an event
+ * or a position; without the lock, passes rarely overlap at this rate and a
+ * clash shows as audit_seal_failed, which this case also counts. */
+static void three_instances_seal_one_chain(void **state)
+{
+	const char *seal_failed[] = { "audit_seal_failed", NULL };
+	harness_batond *other[2];
+	baton_client *via[3] = { registry.integ.client, NULL, NULL };
+	char id[40];
+	(void)state;
+
+	for (int i = 0; i < 2; i++) {
+		other[i] = registry_extra_start(registry.pg.conninfo, NULL, true);
+		via[i + 1] = registry_client_for(other[i], registry.integ.key_file);
+	}
+	/* Events keep arriving while all three seal, through every instance. */
+	for (int i = 0; i < 60; i++) {
+		ticketfix_create_must(via[i % 3],
+		    &(ticketfix_spec){ .subject = "Sealed thrice", .language = "de", .severity = 3 }, id);
+		if (i % 10 == 9)
+			harness_sleep_ms(250); /* let a pass or two run between bursts */
+	}
+	wait_sealed();
+	assert_int_equal(unsealed(), 0);
+	assert_int_equal(registry_sqln("SELECT count(*) - count(DISTINCT event_id) FROM event_chain"), 0);
+	assert_int_equal(registry_sqln("SELECT max(seq) - count(*) FROM event_chain"), 0);
+	assert_int_equal(registry_sqln("SELECT min(seq) FROM event_chain"), 1);
+	assert_int_equal(registry_sqln("SELECT count(*) - count(DISTINCT seq) FROM audit_checkpoint"), 0);
+	assert_true(registry_sqln("SELECT count(*) FROM audit_checkpoint") >= 2);
+	assert_int_equal(harness_log_count(&registry.srv, seal_failed), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(harness_log_count(other[i], seal_failed), 0);
+	verify_passes("three-sealers.export");
+}
+
 /* Every case cleans up after itself like the ticket tests. */
 #define AUDIT_CASE(f) cmocka_unit_test_teardown(f, ticketfix_cleanup)
 
@@ -368,7 +407,7 @@ int main(void)
 		AUDIT_CASE(a_deleted_event_is_named), AUDIT_CASE(swapped_events_name_the_first),
 		AUDIT_CASE(a_replaced_signature_is_named), AUDIT_CASE(the_first_bad_event_is_named),
 		AUDIT_CASE(partners_cannot_export), AUDIT_CASE(a_wrong_server_key_fails_on_the_first_checkpoint),
-		AUDIT_CASE(damaged_files_are_refused),
+		AUDIT_CASE(damaged_files_are_refused), AUDIT_CASE(three_instances_seal_one_chain),
 	};
 
 	/* The maintenance pass (the sealer among its jobs) every 200 ms. */
