@@ -181,8 +181,10 @@ free_port() {
 	fi
 }
 
-# The bench starts several batonds at once; none needs /metrics (the default
-# port would let only the first one start).
+# The bench starts several batonds at once; the default metrics port would let
+# only the first one start. The secure/plain part's batond serves /metrics on a
+# port of its own, as a deployed one does (its counters are on every call's
+# path); the other parts' batonds turn it off.
 export BATON_METRICS_LISTEN=off
 
 # ---- PostgreSQL --------------------------------------------------------------
@@ -234,7 +236,8 @@ server_key=$tmp/batond.key
 admin_key=$tmp/admin.key
 launch_batond() {
 	set -- --listen "$url" --database-url "$conninfo" --log-level warn \
-		--key-file "$server_key" --admin-key-file "$admin_key" --max-sessions 1000000
+		--key-file "$server_key" --admin-key-file "$admin_key" --max-sessions 1000000 \
+		--metrics-listen "http://127.0.0.1:$(free_port)"
 	[ -n "$WORKERS" ] && set -- "$@" --workers "$WORKERS"
 	$on_server_cpu "$BUILD/batond" "$@" 2>>"$tmp/batond.log" &
 	server_pid=$!
