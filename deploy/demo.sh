@@ -234,8 +234,8 @@ register() {
 register anna warsaw-nights manager "Anna Kowalska"
 say "Anna, warsaw-nights' manager, registers her own agents (a partner manager may, for her organization only):"
 register piotr warsaw-nights agent "Piotr Nowak" anna
-register kasia warsaw-nights agent "Kasia Wisniewska" anna
-register lucia sol-latino manager "Lucia Fernandez"
+register kasia warsaw-nights agent "Kasia Wiśniewska" anna
+register lucia sol-latino manager "Lucía Fernández"
 register mateo sol-latino agent "Mateo Rojas" lucia
 register lena in-house lead "Lena Brandt"
 register zendesk in-house integration "Helpdesk integration"

@@ -206,6 +206,14 @@ int ctl_call(const globals *g, const char *verb, baton_client *c, const char *me
 	return rc;
 }
 
+int ctl_cols(const char *s, int width)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xC0) == 0x80)
+			width++;
+	return width;
+}
+
 void ctl_time(int64_t unix_ms, char *buf, size_t len)
 {
 	time_t secs = (time_t)(unix_ms / 1000);

@@ -57,6 +57,11 @@ int ctl_call(const ctl_globals *g, const char *verb, baton_client *c, const char
 /* Formats ms since the epoch as "2026-11-22 21:05Z" ("-" for 0). */
 void ctl_time(int64_t unix_ms, char *buf, size_t len);
 
+/* The printf field width ("%-*s") that pads s to width terminal columns:
+ * printf counts bytes, so free text in UTF-8 ("Łucja Wiśniewska") needs
+ * one more per continuation byte to line up with the rows below it. */
+int ctl_cols(const char *s, int width);
+
 /* Shared printing and argument helpers (ctl_identity.c). */
 void ctl_json_key(textbuf *t, const Baton__V1__Key *k);
 void ctl_print_key_line(const Baton__V1__Key *k);

@@ -152,8 +152,8 @@ static void print_principals(const ctl_globals *g, Baton__V1__Principal *const *
 			puts(line);
 			continue;
 		}
-		printf("%-24s %-12s %-20s %-28s %s\n", p->handle, p->role, p->org_name, p->display_name,
-		    p->disabled_unix_ms ? "disabled" : "enabled");
+		printf("%-24s %-12s %-20s %-*s %s\n", p->handle, p->role, p->org_name, ctl_cols(p->display_name, 28),
+		    p->display_name, p->disabled_unix_ms ? "disabled" : "enabled");
 		for (size_t k = 0; k < p->n_keys; k++)
 			ctl_print_key_line(p->keys[k]);
 	}

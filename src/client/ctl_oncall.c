@@ -297,7 +297,8 @@ static void print_who(const ctl_globals *g, const Baton__V1__WhoReply *rep, int6
 		const Baton__V1__OnCallSpan *s = rep->on_call[i];
 		ctl_time(s->from_unix_ms, a, sizeof(a));
 		ctl_time(s->to_unix_ms, b, sizeof(b));
-		printf("%-20s %-5d  %-20s %-24s %-17s  %s\n", s->rotation, s->level, s->handle, s->display_name, a, b);
+		printf("%-20s %-5d  %-20s %-*s %-17s  %s\n", s->rotation, s->level, s->handle,
+		    ctl_cols(s->display_name, 24), s->display_name, a, b);
 	}
 	if (to == 0 && rep->n_gaps == 0)
 		return;

@@ -298,6 +298,24 @@ static void batonctl_exit_codes_and_output(void **state)
 	}
 }
 
+/* The character (not byte) at which "enabled" starts on the line of out
+ * that begins with handle; fails the case if there is none. */
+static int state_column(const char *out, const char *handle)
+{
+	const char *line = strstr(out, handle), *at;
+	int col = 0;
+
+	assert_non_null(line);
+	assert_true(line == out || line[-1] == '\n');
+	at = strstr(line, " enabled");
+	assert_non_null(at);
+	assert_null(memchr(line, '\n', (size_t)(at - line)));
+	for (const char *p = line; p < at; p++)
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			col++;
+	return col;
+}
+
 static void batonctl_registers_a_partner_and_its_people(void **state)
 {
 	char cmd[1400], out[4096], err[2048], flags[900], key[400], conf[400], pub[128];
@@ -325,6 +343,15 @@ static void batonctl_registers_a_partner_and_its_people(void **state)
 	snprintf(cmd, sizeof(cmd), "%s %s principal add ola --org cli-nights --role agent --name 'Ola N' "
 	    "--public-key %s", harness_bin("batonctl"), flags, pub);
 	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+
+	/* Names in UTF-8 keep the table's columns: the state column starts at
+	 * the same character for Ola and for Łucja (printf pads by bytes). */
+	snprintf(cmd, sizeof(cmd), "%s %s principal add lucja --org cli-nights --role agent "
+	    "--name '\xc5\x81ucja Wi\xc5\x9bniewska'", harness_bin("batonctl"), flags);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "%s %s principal list --org cli-nights", harness_bin("batonctl"), flags);
+	assert_int_equal(harness_run(cmd, out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(state_column(out, "ola "), state_column(out, "lucja "));
 
 	/* Ola's settings file: url, key and server key, no flags needed. */
 	snprintf(conf, sizeof(conf), "%s/ola.conf", pg.dir);
